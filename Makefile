@@ -1,0 +1,52 @@
+# ICT Index Portal — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test install install-test migrate demo serve bench lint messages clean
+
+run: install migrate demo serve ## install, migrate the embedded SQLite database, load the demo, serve
+
+test: install-test ## run the whole test suite
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+$(VENV)/bin/activate:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"' \
+		|| { echo "Python 3.11 or newer is needed (PYTHON=$(PYTHON))."; exit 1; }
+	@$(PYTHON) -m venv $(VENV) || { echo "Cannot create a virtual environment: on Debian run 'apt-get install python3-venv'."; exit 1; }
+
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/activate
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.txt requirements.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+migrate: install
+	DEBUG=1 $(PY) manage.py migrate --noinput
+
+demo: install
+	DEBUG=1 $(PY) manage.py load_demo
+
+serve: install
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+bench: install-test ## measure speed and memory, figures into docs/benchmarks.md
+	$(PY) benchmarks/run.py
+
+lint: install-test
+	$(PY) -m ruff check .
+
+messages: install ## rebuild the English catalogue (needs gettext)
+	$(PY) manage.py makemessages -l en --no-obsolete
+	$(PY) manage.py compilemessages -l en
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
