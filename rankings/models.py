@@ -84,6 +84,9 @@ class UnitResult(models.Model):
             models.UniqueConstraint(fields=["snapshot", "unit"], name="unit_result_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.unit_id}: {self.score} (#{self.rank})"
+
 
 class GroupResult(models.Model):
     """A unit's score and rank on one criterion group in a snapshot."""
@@ -107,6 +110,9 @@ class GroupResult(models.Model):
                                     name="group_result_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.group_id}: {self.score} (#{self.rank})"
+
 
 class IndicatorResult(models.Model):
     """The scored value and the points of one indicator for one unit in a snapshot."""
@@ -128,3 +134,6 @@ class IndicatorResult(models.Model):
             models.UniqueConstraint(fields=["snapshot", "unit", "indicator"],
                                     name="indicator_result_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.indicator_id}: {self.points}"
