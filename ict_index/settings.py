@@ -159,6 +159,7 @@ STORAGES = {
         )
     },
 }
+WHITENOISE_USE_FINDERS = DEBUG
 # Uploaded evidence lives outside the web root and is never served by URL directly.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media-not-served/"
