@@ -5,11 +5,11 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-test migrate demo serve bench lint messages clean
+.PHONY: run test install install-test chromium migrate demo serve bench lint messages clean
 
 run: install migrate demo serve ## install, migrate the embedded SQLite database, load the demo, serve
 
-test: install-test ## run the whole test suite
+test: install-test chromium ## run the whole test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 $(VENV)/bin/activate:
@@ -25,6 +25,13 @@ $(VENV)/.installed: requirements.txt | $(VENV)/bin/activate
 $(VENV)/.installed-test: requirements-test.txt requirements.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet -r requirements-test.txt
 	touch $@
+
+# Browser tests use Debian's Chromium; Playwright never downloads a browser here.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
