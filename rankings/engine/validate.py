@@ -1,0 +1,370 @@
+"""``validate_framework``: every problem of a framework, as a list of issues."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from .formula import FormulaError, parse_formula
+from .rules import as_float
+from .spec import (
+    AGGREGATIONS,
+    MAX_DECIMALS,
+    MISSING,
+    RANK_ON,
+    RESCALES,
+    RULES,
+    TIES,
+    TOTAL_NODE,
+    VALUE_TYPES,
+    FrameworkIssue,
+    FrameworkSpec,
+    GroupSpec,
+    IndicatorSpec,
+)
+
+CODE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+NUMERIC_TYPES = ("number", "integer", "percent")
+#: Rules allowed for each value type of an answered (not derived) indicator.
+RULES_FOR_TYPE = {
+    "text": ("none",),
+    "choice": ("choice", "none"),
+    "boolean": ("boolean", "none"),
+}
+NO_PARAMS = ("direct", "boolean", "minmax", "zscore", "none")
+
+
+def _choices(value, allowed) -> str:
+    shown = ", ".join(repr(a) for a in allowed if a) or "''"
+    return f"{value!r} is not one of {shown}"
+
+
+def _positive(value) -> bool:
+    number = as_float(value)
+    return number is not None and number > 0
+
+
+class _Issues(list):
+    def add(self, kind: str, code: str, field: str, message: str) -> None:
+        self.append(FrameworkIssue(kind, str(code), field, message))
+
+
+def validate_framework(spec: FrameworkSpec) -> list[FrameworkIssue]:
+    """All problems of ``spec``; ``[]`` when it can be computed."""
+    issues = _Issues()
+    _settings(spec, issues)
+    groups = {}
+    seen: dict[str, str] = {}
+    for group in spec.groups:
+        _code(issues, "group", group.code, seen)
+        groups.setdefault(group.code, group)
+    indicators = {}
+    for indicator in spec.indicators:
+        _code(issues, "indicator", indicator.code, seen)
+        indicators.setdefault(indicator.code, indicator)
+    _groups(spec, groups, indicators, issues)
+    for indicator in spec.indicators:
+        _indicator(indicator, groups, issues)
+    _formulas(spec, indicators, groups, issues)
+    _bands(spec, issues)
+    if not any(i.rule != "none" for i in spec.indicators):
+        issues.add("settings", spec.code, "indicators", "the framework has no scored indicator")
+    return list(issues)
+
+
+def _settings(spec: FrameworkSpec, issues: _Issues) -> None:
+    if not isinstance(spec.code, str) or not spec.code.strip():
+        issues.add("settings", "code", "value", "the framework has no code")
+    scale = as_float(spec.scale)
+    if scale is None or scale <= 0:
+        issues.add("settings", "scale", "value",
+                   f"scale must be a number above 0, not {spec.scale!r}")
+    if spec.aggregation not in AGGREGATIONS:
+        issues.add("settings", "aggregation", "value", _choices(spec.aggregation, AGGREGATIONS))
+    decimals = spec.decimals
+    if isinstance(decimals, bool) or not isinstance(decimals, int | float) or (
+            isinstance(decimals, float) and not decimals.is_integer()) or not (
+            0 <= decimals <= MAX_DECIMALS):
+        issues.add("settings", "decimals", "value",
+                   f"decimals must be a whole number from 0 to {MAX_DECIMALS}, not {decimals!r}")
+    for key, allowed in (("rank_on", RANK_ON), ("ties", TIES), ("missing", MISSING)):
+        value = getattr(spec, key)
+        if value not in allowed:
+            issues.add("settings", key, "value", _choices(value, allowed))
+
+
+def _code(issues: _Issues, kind: str, code, seen: dict[str, str]) -> None:
+    if not isinstance(code, str) or not code:
+        issues.add(kind, str(code or ""), "code", f"a {kind} has no code")
+        return
+    if code == TOTAL_NODE:
+        issues.add(kind, code, "code", f"{code!r} is reserved for the total")
+    elif not CODE_RE.match(code):
+        issues.add(kind, code, "code",
+                   f"code {code!r} must start with a letter or '_' and contain only letters, "
+                   "digits, '_' and '.'")
+    if code in seen:
+        other = seen[code]
+        where = "another group" if other == "group" else (
+            "another indicator" if other == "indicator" else f"a {other}")
+        issues.add(kind, code, "code", f"code {code!r} is already used by {where}")
+    else:
+        seen[code] = kind
+
+
+def _groups(spec: FrameworkSpec, groups: dict[str, GroupSpec],
+            indicators: dict[str, IndicatorSpec], issues: _Issues) -> None:
+    has_child = {i.group for i in spec.indicators} | {g.parent for g in spec.groups}
+    for group in spec.groups:
+        code = group.code
+        parent = group.parent or ""
+        if parent:
+            if parent == code:
+                issues.add("group", code, "parent", f"group {code!r} is its own parent")
+            elif parent not in groups:
+                what = " (an indicator, not a group)" if parent in indicators else ""
+                issues.add("group", code, "parent", f"parent {parent!r} is not a known group{what}")
+        if group.aggregation not in AGGREGATIONS:
+            issues.add("group", code, "aggregation", _choices(group.aggregation, AGGREGATIONS))
+        if (group.rescale or "") not in RESCALES:
+            issues.add("group", code, "rescale", _choices(group.rescale, RESCALES))
+        if not _positive(group.weight):
+            issues.add("group", code, "weight",
+                       f"weight must be a number above 0, not {group.weight!r}")
+        if group.max_points is not None and not _positive(group.max_points):
+            issues.add("group", code, "max_points",
+                       f"max_points must be empty or a number above 0, not {group.max_points!r}")
+        if code not in has_child:
+            issues.add("group", code, "code", f"group {code!r} has no children")
+    # cycles: follow each group's chain of parents
+    reported: set[str] = set()
+    for group in spec.groups:
+        chain: list[str] = []
+        current = group.code
+        while current in groups and current not in chain:
+            chain.append(current)
+            current = groups[current].parent or ""
+        if current in chain:
+            cycle = chain[chain.index(current):]
+            if len(cycle) > 1 and not reported.intersection(cycle):  # 1: its own parent
+                reported.update(cycle)
+                path = " -> ".join(cycle + [current])
+                issues.add("group", cycle[0], "parent", f"the groups form a cycle: {path}")
+
+
+def _params(indicator: IndicatorSpec, issues: _Issues) -> None:
+    code, rule, params = indicator.code, indicator.rule, indicator.params
+    if not isinstance(params, Mapping):
+        issues.add("indicator", code, "params", "params must be key=value pairs")
+        return
+
+    def bad(message: str) -> None:
+        issues.add("indicator", code, "params", message)
+
+    if rule in NO_PARAMS:
+        if params:
+            bad(f"rule {rule!r} takes no params, got {', '.join(map(str, params))}")
+    elif rule == "ratio":
+        extra = sorted(set(params) - {"target"})
+        target = as_float(params.get("target"))
+        if "target" not in params:
+            bad("rule 'ratio' needs target=… (for example target=100)")
+        elif target is None or target <= 0:
+            bad(f"target must be a number above 0, not {params['target']!r}")
+        if extra:
+            bad(f"rule 'ratio' takes only target, not {', '.join(extra)}")
+    elif rule == "goalpost":
+        extra = sorted(set(params) - {"lo", "hi"})
+        missing = [k for k in ("lo", "hi") if k not in params]
+        if missing:
+            bad(f"rule 'goalpost' needs lo=… and hi=… (missing {', '.join(missing)})")
+        else:
+            lo, hi = as_float(params["lo"]), as_float(params["hi"])
+            if lo is None or hi is None:
+                bad(f"lo and hi must be numbers, not {params['lo']!r} and {params['hi']!r}")
+            elif not lo < hi:
+                bad(f"lo ({params['lo']}) must be below hi ({params['hi']})")
+        if extra:
+            bad(f"rule 'goalpost' takes only lo and hi, not {', '.join(extra)}")
+    elif rule in ("bands", "choice"):
+        what = "threshold" if rule == "bands" else "option"
+        if not params:
+            example = "0=0;50=2;80=4" if rule == "bands" else "A=2;B=1;C=0"
+            bad(f"rule {rule!r} needs at least one {what}=points pair (for example {example})")
+            return
+        max_points = as_float(indicator.max_points)
+        thresholds: dict[float, str] = {}
+        for key, value in params.items():
+            if rule == "bands":
+                threshold = as_float(key)
+                if threshold is None:
+                    bad(f"threshold {key!r} is not a number")
+                elif threshold in thresholds:
+                    bad(f"thresholds {thresholds[threshold]!r} and {key!r} are the same number")
+                else:
+                    thresholds[threshold] = str(key)
+            elif not str(key).strip():
+                bad("an option has an empty code")
+            points = as_float(value)
+            if points is None:
+                bad(f"points {value!r} of {what} {key!r} are not a number")
+            elif points < 0:
+                bad(f"points {value!r} of {what} {key!r} are below 0")
+            elif max_points is not None and points > max_points:
+                bad(f"points {value!r} of {what} {key!r} exceed max_points ({max_points:g})")
+
+
+def _indicator(indicator: IndicatorSpec, groups: dict[str, GroupSpec], issues: _Issues) -> None:
+    code = indicator.code
+    if not indicator.group:
+        issues.add("indicator", code, "group", "the indicator has no group")
+    elif indicator.group not in groups:
+        issues.add("indicator", code, "group", f"group {indicator.group!r} is not a known group")
+    if indicator.value_type not in VALUE_TYPES:
+        issues.add("indicator", code, "value_type", _choices(indicator.value_type, VALUE_TYPES))
+    if indicator.rule not in RULES:
+        issues.add("indicator", code, "rule", _choices(indicator.rule, RULES))
+    else:
+        _params(indicator, issues)
+        allowed = RULES_FOR_TYPE.get(indicator.value_type)
+        if indicator.derived:
+            if indicator.value_type not in NUMERIC_TYPES:
+                issues.add("indicator", code, "value_type",
+                           "a derived indicator (with a formula) computes a number; "
+                           f"value_type {indicator.value_type!r} does not fit")
+            if indicator.rule == "choice":
+                issues.add("indicator", code, "rule",
+                           "rule 'choice' cannot score a derived (computed) number")
+        elif allowed is not None and indicator.rule not in allowed:
+            issues.add("indicator", code, "rule",
+                       f"rule {indicator.rule!r} cannot score a {indicator.value_type} value "
+                       f"(use {' or '.join(repr(a) for a in allowed)})")
+        elif allowed is None and indicator.rule == "choice":
+            issues.add("indicator", code, "rule",
+                       f"rule 'choice' needs value_type 'choice', not {indicator.value_type!r}")
+        if indicator.inverse and indicator.rule == "choice":
+            issues.add("indicator", code, "inverse",
+                       "inverse does not apply to rule 'choice' (give the options their points)")
+        if indicator.rule == "zscore" and indicator.group in groups:
+            parent = groups[indicator.group]
+            if (parent.rescale or "") != "minmax":
+                issues.add("indicator", code, "rule",
+                           f"rule 'zscore' is unbounded: its group {parent.code!r} must have "
+                           "rescale = minmax")
+            if parent.aggregation == "geometric_mean":
+                issues.add("indicator", code, "rule",
+                           f"rule 'zscore' gives negative values that group {parent.code!r} "
+                           "cannot combine by geometric_mean")
+    if not _positive(indicator.max_points):
+        issues.add("indicator", code, "max_points",
+                   f"max_points must be a number above 0, not {indicator.max_points!r}")
+    if not _positive(indicator.weight):
+        issues.add("indicator", code, "weight",
+                   f"weight must be a number above 0, not {indicator.weight!r}")
+    applies = indicator.applies_to
+    if isinstance(applies, str) or not isinstance(applies, tuple | list | frozenset | set):
+        issues.add("indicator", code, "applies_to",
+                   "applies_to must be a tuple of cohort codes (empty for all cohorts)")
+    elif any(not isinstance(c, str) or not c.strip() for c in applies):
+        issues.add("indicator", code, "applies_to", "applies_to has an empty cohort code")
+    bounds = {}
+    for name in ("min", "max"):
+        value = getattr(indicator, name)
+        if value is not None:
+            bounds[name] = as_float(value)
+            if bounds[name] is None:
+                issues.add("indicator", code, name, f"{name} must be a number, not {value!r}")
+    if bounds.get("min") is not None and bounds.get("max") is not None and (
+            bounds["min"] > bounds["max"]):
+        issues.add("indicator", code, "max",
+                   f"min ({indicator.min}) is above max ({indicator.max})")
+
+
+def _formulas(spec: FrameworkSpec, indicators: dict[str, IndicatorSpec],
+              groups: dict[str, GroupSpec], issues: _Issues) -> None:
+    graph: dict[str, set[str]] = {}
+    for indicator in spec.indicators:
+        if not indicator.derived:
+            continue
+        code = indicator.code
+        try:
+            formula = parse_formula(indicator.formula)
+        except FormulaError as error:
+            issues.add("indicator", code, "formula", f"formula: {error}")
+            continue
+        graph[code] = set()
+        for name in sorted(formula.codes):
+            if name == code:
+                issues.add("indicator", code, "formula", "the formula names its own indicator")
+            elif name in groups and name not in indicators:
+                issues.add("indicator", code, "formula",
+                           f"formula names group {name!r}; only indicators can be used")
+            elif name not in indicators:
+                issues.add("indicator", code, "formula",
+                           f"formula names unknown indicator {name!r}")
+            else:
+                operand = indicators[name]
+                if operand.value_type == "text" and not operand.derived:
+                    issues.add("indicator", code, "formula",
+                               f"formula uses {name!r}, a text indicator, as a number")
+                uncovered = _uncovered(indicator, operand)
+                if uncovered:
+                    issues.add("indicator", code, "formula",
+                               f"formula uses {name!r}, which does not apply to cohort(s) "
+                               f"{uncovered} where this indicator applies")
+                if operand.derived:
+                    graph[code].add(name)
+    # cycles among derived indicators
+    state: dict[str, int] = {}
+    reported: set[str] = set()
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in graph:
+                continue
+            if state.get(nxt) == 1:
+                cycle = path[path.index(nxt):]
+                if not reported.intersection(cycle):
+                    reported.update(cycle)
+                    text = " -> ".join(cycle + [nxt])
+                    issues.add("indicator", nxt, "formula", f"the formulas form a cycle: {text}")
+            elif nxt not in state:
+                visit(nxt, path)
+        path.pop()
+        state[node] = 2
+
+    for code in sorted(graph):
+        if code not in state:
+            visit(code, [])
+
+
+def _uncovered(indicator: IndicatorSpec, operand: IndicatorSpec) -> str:
+    if not operand.applies_to:
+        return ""
+    if not indicator.applies_to:
+        return "other than " + ", ".join(sorted(operand.applies_to))
+    missing = sorted(set(indicator.applies_to) - set(operand.applies_to))
+    return ", ".join(missing)
+
+
+def _bands(spec: FrameworkSpec, issues: _Issues) -> None:
+    labels: set[str] = set()
+    minima: dict[float, str] = {}
+    for band in spec.bands:
+        label = band.label if isinstance(band.label, str) else ""
+        if not label.strip():
+            issues.add("band", label, "label", "a band has no label")
+        elif label in labels:
+            issues.add("band", label, "label", f"band {label!r} is given twice")
+        labels.add(label)
+        minimum = as_float(band.min_score)
+        if minimum is None:
+            issues.add("band", label, "min_score",
+                       f"min_score must be a number, not {band.min_score!r}")
+        elif minimum in minima:
+            issues.add("band", label, "min_score",
+                       f"bands {minima[minimum]!r} and {label!r} have the same min_score")
+        else:
+            minima[minimum] = label
