@@ -417,7 +417,7 @@ def compute(framework: FrameworkSpec, units: pd.DataFrame, values: pd.DataFrame,
                 "group_code": np.tile(np.array([i.group for i in indicators], dtype=object), n),
                 "value": values_matrix.ravel(),
                 "fraction": frac.ravel(),
-                "points": (frac * max_points).ravel(),
+                "points": np.round(frac * max_points, DERIVED_DECIMALS).ravel() + 0.0,
                 "max_points": np.tile(max_points, n),
             }))
 

@@ -255,6 +255,10 @@ def _indicator(indicator: IndicatorSpec, groups: dict[str, GroupSpec], issues: _
                 issues.add("indicator", code, "rule",
                            f"rule 'zscore' gives negative values that group {parent.code!r} "
                            "cannot combine by geometric_mean")
+            elif parent.aggregation == "sum":
+                issues.add("indicator", code, "rule",
+                           f"rule 'zscore' is unbounded: group {parent.code!r} must combine it "
+                           "by weighted_mean (a sum is capped at the group's maximum)")
     if not _positive(indicator.max_points):
         issues.add("indicator", code, "max_points",
                    f"max_points must be a number above 0, not {indicator.max_points!r}")
