@@ -105,8 +105,7 @@ def _code(issues: _Issues, kind: str, code, seen: dict[str, str]) -> None:
                    "digits, '_' and '.'")
     if code in seen:
         other = seen[code]
-        where = "another group" if other == "group" else (
-            "another indicator" if other == "indicator" else f"a {other}")
+        where = f"another {kind}" if other == kind else f"a {other}"
         issues.add(kind, code, "code", f"code {code!r} is already used by {where}")
     else:
         seen[code] = kind
