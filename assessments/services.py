@@ -1,0 +1,625 @@
+"""Business actions of the assessments app, shared by the commands, the admin and the web.
+
+Every action takes keyword-only arguments, runs in one transaction, checks everything
+before it writes anything, and raises a :class:`~django.core.exceptions.ValidationError`
+(a :class:`~assessments.workbooks.WorkbookError` for a file, naming sheets and cells) when
+it cannot be done. Imports record an :class:`ImportRecord`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rankings.engine import FrameworkSpec, format_params, parse_params, validate_framework
+
+from .models import (
+    Answer,
+    Band,
+    Cohort,
+    CriterionGroup,
+    Framework,
+    ImportRecord,
+    Indicator,
+    Period,
+    Submission,
+    SubmissionTransition,
+    Unit,
+    code_validator,
+)
+from .selectors import framework_spec
+from .workbooks.errors import CellError, Problems
+from .workbooks.framework import read_framework, write_framework
+from .workbooks.reader import open_workbook
+from .workbooks.returns import IndicatorInfo, UnitInfo, read_returns
+from .workbooks.units import read_units
+
+Status = Submission.Status
+
+# --- results of imports -------------------------------------------------------------------
+
+
+@dataclass
+class ImportSummary:
+    """What an import did (or, with ``dry_run``, would do)."""
+
+    kind: str
+    file_name: str
+    sha256: str
+    dry_run: bool = False
+    counts: dict[str, int] = field(default_factory=dict)
+    units: list[dict] = field(default_factory=list)  # returns: one entry per unit
+    warnings: list[CellError] = field(default_factory=list)
+    layout: str = ""
+    record: ImportRecord | None = None
+
+    def as_dict(self) -> dict:
+        return {"counts": self.counts, "units": self.units, "layout": self.layout,
+                "dry_run": self.dry_run, "warnings": [str(w) for w in self.warnings]}
+
+    def lines(self) -> list[str]:
+        """A short report for a terminal or a message box."""
+        c = self.counts
+        lines = []
+        if self.kind == "units":
+            lines.append(_("Nhóm đơn vị: %(created)d mới, %(updated)d cập nhật, %(unchanged)d "
+                           "không đổi.") % {"created": c["cohorts_created"],
+                                           "updated": c["cohorts_updated"],
+                                           "unchanged": c["cohorts_unchanged"]})
+            lines.append(_("Đơn vị: %(created)d mới, %(updated)d cập nhật, %(unchanged)d "
+                           "không đổi.") % {"created": c["units_created"],
+                                           "updated": c["units_updated"],
+                                           "unchanged": c["units_unchanged"]})
+        elif self.kind == "returns":
+            lines.append(_("Bố cục %(layout)s: %(units)d đơn vị; câu trả lời: %(created)d mới, "
+                           "%(changed)d thay đổi, %(unchanged)d không đổi.")
+                         % {"layout": self.layout, "units": c["units"],
+                            "created": c["answers_created"], "changed": c["answers_changed"],
+                            "unchanged": c["answers_unchanged"]})
+            for unit in self.units:
+                lines.append("  " + _("%(unit)s: %(before)s → %(after)s; %(created)d mới, "
+                                      "%(changed)d thay đổi, %(unchanged)d không đổi.")
+                             % unit)
+        elif self.kind == "framework":
+            lines.append(_("Bộ tiêu chí %(code)s: %(groups)d nhóm, %(indicators)d tiêu chí, "
+                           "%(bands)d xếp loại.") % c)
+        if self.warnings:
+            lines.append(_("Cảnh báo:"))
+            lines += [f"  - {warning}" for warning in self.warnings]
+        if self.dry_run:
+            lines.append(_("Chạy thử: không ghi gì vào cơ sở dữ liệu."))
+        return lines
+
+
+def _record(summary: ImportSummary, *, actor=None, period=None) -> ImportRecord:
+    summary.record = ImportRecord.objects.create(
+        kind=summary.kind, file_name=summary.file_name[:255], sha256=summary.sha256,
+        period=period, actor=actor, summary=summary.as_dict())
+    return summary.record
+
+
+def _actor(actor):
+    """Anonymous users (the web) are recorded as nobody."""
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
+# --- units --------------------------------------------------------------------------------
+
+def import_units(*, source, file_name: str | None = None, actor=None,
+                 dry_run: bool = False) -> ImportSummary:
+    """Create or update cohorts and units by code (never delete) from a units workbook."""
+    book = open_workbook(source, file_name=file_name)
+    problems = Problems(book.file_name)
+    cohort_rows, unit_rows = read_units(book, problems)
+    with transaction.atomic():
+        cohorts = {c.code: c for c in Cohort.objects.select_for_update()}
+        units = {u.code: u for u in Unit.objects.select_for_update().select_related(
+            "cohort", "parent")}
+        _check_unit_parents(unit_rows, units, problems)
+        problems.check()
+
+        counts = dict.fromkeys(["cohorts_created", "cohorts_updated", "cohorts_unchanged",
+                                "units_created", "units_updated", "units_unchanged"], 0)
+        new_cohorts, changed_cohorts = [], []
+        next_order = (max((c.order for c in cohorts.values()), default=0) or 0) + 1
+        named = {r.code: r.name for r in cohort_rows}
+        wanted = dict(named)
+        for row in unit_rows:
+            wanted.setdefault(row.cohort, row.cohort)  # a new code creates the cohort
+        for code, name in wanted.items():
+            cohort = cohorts.get(code)
+            if cohort is None:
+                cohorts[code] = Cohort(code=code, name=name, order=next_order)
+                next_order += 1
+                new_cohorts.append(cohorts[code])
+            elif code in named and cohort.name != name:
+                cohort.name = name
+                changed_cohorts.append(cohort)
+        counts["cohorts_created"] = len(new_cohorts)
+        counts["cohorts_updated"] = len(changed_cohorts)
+        counts["cohorts_unchanged"] = len(wanted) - len(new_cohorts) - len(changed_cohorts)
+
+        new_units, changed_units = [], []
+        for row in unit_rows:
+            unit = units.get(row.code)
+            if unit is None:
+                counts["units_created"] += 1
+                units[row.code] = Unit(code=row.code, name=row.name, active=row.active)
+                new_units.append(units[row.code])
+                continue
+            before = (unit.name, unit.cohort.code, unit.parent.code if unit.parent else "",
+                      unit.active)
+            if before == (row.name, row.cohort, row.parent, row.active):
+                counts["units_unchanged"] += 1
+            else:
+                counts["units_updated"] += 1
+                changed_units.append(unit)
+        summary = ImportSummary(kind="units", file_name=book.file_name, sha256=book.sha256,
+                                dry_run=dry_run, counts=counts, warnings=problems.warnings)
+        if dry_run:
+            return summary
+
+        Cohort.objects.bulk_create(new_cohorts)
+        Cohort.objects.bulk_update(changed_cohorts, ["name"])
+        for row in unit_rows:
+            unit = units[row.code]
+            unit.name, unit.active, unit.cohort = row.name, row.active, cohorts[row.cohort]
+        Unit.objects.bulk_create(new_units)
+        for row in unit_rows:
+            units[row.code].parent = units[row.parent] if row.parent else None
+        Unit.objects.bulk_update(new_units + changed_units, ["name", "cohort", "parent", "active"])
+        _record(summary, actor=_actor(actor))
+    return summary
+
+
+def _check_unit_parents(unit_rows, units: dict[str, Unit], problems: Problems) -> None:
+    """Parents must exist (in the file or the database) and never form a cycle."""
+    parent_of = {code: (u.parent.code if u.parent else "") for code, u in units.items()}
+    in_file = {row.code for row in unit_rows}
+    for row in unit_rows:
+        if row.parent and row.parent not in in_file and row.parent not in units:
+            row.row.error("parent", row.code, _("đơn vị cấp trên '%(parent)s' không có trong tệp "
+                                                "hay trong hệ thống.") % {"parent": row.parent})
+        parent_of[row.code] = row.parent
+    reported: set[str] = set()
+    for row in unit_rows:
+        chain, current = [], row.code
+        while current and current not in chain:
+            chain.append(current)
+            current = parent_of.get(current, "")
+        if current == row.code and row.code not in reported:
+            reported.update(chain)
+            path = " → ".join(chain + [row.code])
+            row.row.error("parent", row.code, _("đơn vị cấp trên tạo thành vòng lặp: %(path)s.")
+                          % {"path": path})
+
+
+# --- frameworks ---------------------------------------------------------------------------
+
+def import_framework(*, source, file_name: str | None = None, replace: bool = False,
+                     actor=None) -> Framework:
+    """Create a framework from its workbook; ``replace`` overwrites one with the same code
+    if no published period uses it and no answer refers to its indicators.
+
+    The returned framework carries the :class:`ImportSummary` as ``import_summary``.
+    """
+    book = open_workbook(source, file_name=file_name)
+    problems = Problems(book.file_name)
+    parsed = read_framework(book, problems)
+    problems.check()
+    spec = parsed.spec
+    code_row = parsed.row_of("settings", "code")
+    with transaction.atomic():
+        framework = Framework.objects.select_for_update().filter(code=spec.code).first()
+        if framework is not None:
+            reason = None
+            if not replace:
+                reason = _("đã có bộ tiêu chí mã %(code)s; dùng --replace để thay thế.")
+            else:
+                reason = _replace_refusal(framework)
+            if reason:
+                code_row.error("value", spec.code, reason % {"code": spec.code})
+        _warn_unknown_cohorts(parsed, problems)
+        problems.check()
+        if framework is None:
+            framework = Framework(code=spec.code)
+        else:
+            framework.indicators.all().delete()
+            framework.groups.all().delete()
+            framework.bands.all().delete()
+        _set_settings(framework, spec, description=parsed.description)
+        framework.save()
+        _create_tree(framework, spec, parsed.band_colors)
+        summary = ImportSummary(
+            kind="framework", file_name=book.file_name, sha256=book.sha256,
+            counts={"code": spec.code, "groups": len(spec.groups),
+                    "indicators": len(spec.indicators), "bands": len(spec.bands)},
+            warnings=problems.warnings)
+        _record(summary, actor=_actor(actor))
+    framework.import_summary = summary
+    return framework
+
+
+def _replace_refusal(framework: Framework) -> str | None:
+    """Why ``framework`` cannot be replaced (a message with ``%(code)s``), or None."""
+    if framework.is_frozen:
+        return _("bộ tiêu chí %(code)s đã được dùng cho một kỳ đã công bố: không thể thay thế. "
+                 "Hãy sao chép để làm bộ tiêu chí mới.")
+    if Answer.objects.filter(indicator__framework=framework).exists():
+        return _("bộ tiêu chí %(code)s đã có câu trả lời của đơn vị: không thể thay thế.")
+    if (CriterionGroup.objects.filter(framework=framework, results__isnull=False).exists()
+            or Indicator.objects.filter(framework=framework, results__isnull=False).exists()):
+        return _("bộ tiêu chí %(code)s đã có kết quả xếp hạng đã tính: không thể thay thế.")
+    return None
+
+
+def _warn_unknown_cohorts(parsed, problems: Problems) -> None:
+    known = set(Cohort.objects.values_list("code", flat=True))
+    for indicator in parsed.spec.indicators:
+        unknown = [c for c in indicator.applies_to if c not in known]
+        row = parsed.row_of("indicator", indicator.code)
+        if unknown and row is not None:
+            row.warn("applies_to", indicator.code, _(
+                "nhóm đơn vị %(codes)s chưa có trong hệ thống.") % {"codes": ", ".join(unknown)})
+
+
+def _set_settings(framework: Framework, spec: FrameworkSpec, *, description: str) -> None:
+    framework.name = spec.name
+    framework.description = description
+    framework.scale = spec.scale
+    framework.aggregation = spec.aggregation
+    framework.decimals = spec.decimals
+    framework.rank_on = spec.rank_on
+    framework.ties = spec.ties
+    framework.missing = spec.missing
+
+
+def _create_tree(framework: Framework, spec: FrameworkSpec, band_colors: dict[str, str]) -> None:
+    """Groups (with parents), indicators and bands of ``spec`` under ``framework``."""
+    groups = {
+        g.code: CriterionGroup(framework=framework, code=g.code, name=g.name,
+                               aggregation=g.aggregation, weight=g.weight,
+                               max_points=g.max_points, rescale=g.rescale or "", order=g.order)
+        for g in spec.groups
+    }
+    CriterionGroup.objects.bulk_create(groups.values())
+    with_parent = []
+    for g in spec.groups:
+        if g.parent:
+            groups[g.code].parent = groups[g.parent]
+            with_parent.append(groups[g.code])
+    CriterionGroup.objects.bulk_update(with_parent, ["parent"])
+    Indicator.objects.bulk_create(
+        Indicator(framework=framework, group=groups[i.group], code=i.code, name=i.name,
+                  value_type=i.value_type, unit_of_measure=i.unit, rule=i.rule,
+                  params=format_params(i.params), max_points=i.max_points, weight=i.weight,
+                  inverse=i.inverse, applies_to=",".join(i.applies_to), required=i.required,
+                  evidence_required=i.evidence, min_value=i.min, max_value=i.max,
+                  formula=i.formula, guidance=i.guidance, order=i.order)
+        for i in spec.indicators
+    )
+    Band.objects.bulk_create(
+        Band(framework=framework, label=b.label, min_score=b.min_score,
+             color=band_colors.get(b.label, ""))
+        for b in spec.bands
+    )
+
+
+def export_framework(*, framework: Framework, destination) -> None:
+    """Write ``framework`` as a workbook that :func:`import_framework` reads back identical."""
+    write_framework(framework_spec(framework), destination, description=framework.description,
+                    band_colors=dict(framework.bands.values_list("label", "color")))
+
+
+def copy_framework(*, framework: Framework, code: str, name: str) -> Framework:
+    """A new, editable framework with the settings, tree and bands of ``framework``."""
+    code, name = (code or "").strip(), (name or "").strip()
+    code_validator(code)
+    if not name:
+        raise ValidationError(_("Bộ tiêu chí mới cần có tên."))
+    with transaction.atomic():
+        if Framework.objects.filter(code=code).exists():
+            raise ValidationError(_("Đã có bộ tiêu chí mã %(code)s.") % {"code": code})
+        spec = framework_spec(framework)
+        copy = Framework(code=code, copied_from=framework)
+        _set_settings(copy, spec, description=framework.description)
+        copy.name = name
+        copy.save()
+        _create_tree(copy, spec, dict(framework.bands.values_list("label", "color")))
+    return copy
+
+
+# --- periods ------------------------------------------------------------------------------
+
+def create_period(*, code: str, framework: Framework, cohorts: Iterable[Cohort | str],
+                  previous: Period | None = None, opens_on: date | None = None,
+                  deadline: date | None = None, name: str | None = None) -> Period:
+    """A new period, open for returns; ``previous`` defaults to the latest earlier period."""
+    code = (code or "").strip()
+    errors = []
+    try:
+        code_validator(code)
+    except ValidationError as exc:
+        errors += [f"{code}: {m}" for m in exc.messages]
+    cohort_list = _cohorts(cohorts, errors)
+    if not cohort_list and not errors:
+        errors.append(_("Kỳ đánh giá cần ít nhất một nhóm đơn vị."))
+    if opens_on and deadline and deadline < opens_on:
+        errors.append(_("Hạn nộp %(deadline)s trước ngày mở %(opens)s.")
+                      % {"deadline": deadline.isoformat(), "opens": opens_on.isoformat()})
+    issues = validate_framework(framework_spec(framework))
+    if issues:
+        errors.append(_("Bộ tiêu chí %(code)s chưa hợp lệ: %(issues)s")
+                      % {"code": framework.code, "issues": "; ".join(map(str, issues))})
+    with transaction.atomic():
+        if code and Period.objects.filter(code=code).exists():
+            errors.append(_("Đã có kỳ đánh giá mã %(code)s.") % {"code": code})
+        if errors:
+            raise ValidationError(errors)
+        period = Period(code=code, name=name or _("Kỳ đánh giá %(code)s") % {"code": code},
+                        framework=framework, opens_on=opens_on, deadline=deadline,
+                        status=Period.Status.OPEN)
+        period.previous = previous if previous is not None else period.default_previous()
+        period.save()
+        period.cohorts.set(cohort_list)
+    return period
+
+
+def _cohorts(cohorts: Iterable[Cohort | str], errors: list) -> list[Cohort]:
+    items = list(cohorts)
+    codes = [c for c in items if isinstance(c, str)]
+    found = {c.code: c for c in Cohort.objects.filter(code__in=codes)}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        errors.append(_("Không có nhóm đơn vị: %(codes)s.") % {"codes": ", ".join(missing)})
+    return [found[c] if isinstance(c, str) else c for c in items if not (
+        isinstance(c, str) and c in missing)]
+
+
+# --- submissions --------------------------------------------------------------------------
+
+#: Legal status changes of a submission (domain.md). approved -> returned is a reopen.
+TRANSITIONS: dict[str, set[str]] = {
+    "": {Status.DRAFT, Status.SUBMITTED},
+    Status.DRAFT: {Status.SUBMITTED},
+    Status.SUBMITTED: {Status.DRAFT, Status.RETURNED, Status.APPROVED},
+    Status.RETURNED: {Status.RESUBMITTED},
+    Status.RESUBMITTED: {Status.RETURNED, Status.APPROVED},
+    Status.APPROVED: set(),
+}
+
+
+def _status_label(status: str) -> str:
+    return str(Status(status).label) if status else "∅"
+
+
+def _apply_status(submission: Submission, to_status: str, now) -> None:
+    submission.status = to_status
+    if to_status in (Status.SUBMITTED, Status.RESUBMITTED):
+        submission.submitted_at = now
+    if to_status == Status.APPROVED:
+        submission.approved_at = now
+    elif submission.approved_at is not None:
+        submission.approved_at = None
+
+
+def transition_submission(*, submission: Submission, to_status: str, actor=None,
+                          message: str = "", reopen: bool = False) -> Submission:
+    """Move ``submission`` to ``to_status`` if domain.md allows it, and record the change.
+
+    Returning an approved submission needs ``reopen=True`` and a reason in ``message``;
+    returning any submission needs a message. Published periods refuse every change.
+    """
+    message = (message or "").strip()
+    with transaction.atomic():
+        locked = (Submission.objects.select_for_update().select_related("period", "unit")
+                  .get(pk=submission.pk))
+        from_status = locked.status
+        if locked.period.status == Period.Status.PUBLISHED:
+            raise ValidationError(_("Kỳ %(period)s đã công bố: không thể đổi trạng thái phiếu.")
+                                  % {"period": locked.period.code})
+        is_reopen = from_status == Status.APPROVED and to_status == Status.RETURNED
+        if is_reopen and not reopen:
+            raise ValidationError(_("Phiếu đã duyệt chỉ có thể trả lại khi mở lại có lý do."))
+        if not is_reopen and to_status not in TRANSITIONS.get(from_status, set()):
+            raise ValidationError(
+                _("Không thể chuyển phiếu của %(unit)s từ '%(from)s' sang '%(to)s'.")
+                % {"unit": locked.unit.code, "from": _status_label(from_status),
+                   "to": _status_label(to_status)})
+        if to_status == Status.RETURNED and not message:
+            raise ValidationError(_("Trả lại phiếu cần có nội dung (lý do, các câu cần sửa)."))
+        now = timezone.now()
+        _apply_status(locked, to_status, now)
+        locked.version += 1
+        locked.save(update_fields=["status", "submitted_at", "approved_at", "version",
+                                   "updated_at"])
+        SubmissionTransition.objects.create(submission=locked, from_status=from_status,
+                                            to_status=to_status, actor=_actor(actor), at=now,
+                                            message=message)
+    for name in ("status", "submitted_at", "approved_at", "version", "updated_at"):
+        setattr(submission, name, getattr(locked, name))
+    return submission
+
+
+def _import_path(current: str, approve: bool) -> list[str]:
+    """The statuses an imported return passes through from ``current`` ("" when new)."""
+    path = {"": [Status.SUBMITTED], Status.DRAFT: [Status.SUBMITTED],
+            Status.RETURNED: [Status.RESUBMITTED]}.get(current, [])
+    if approve:
+        path.append(Status.APPROVED)
+    # every step must be a legal transition
+    previous = current
+    for status in path:
+        assert status in TRANSITIONS[previous], (previous, status)
+        previous = status
+    return path
+
+
+# --- returns ------------------------------------------------------------------------------
+
+IMPORTABLE_PERIOD_STATUSES = (Period.Status.OPEN, Period.Status.CLOSED)
+
+
+def import_returns(*, period: Period, source, file_name: str | None = None,
+                   dry_run: bool = False, approve: bool = False, actor=None) -> ImportSummary:
+    """Import returns (wide or long layout) as submitted submissions, approved with
+    ``approve``. Approved submissions are locked: a file naming one is refused."""
+    book = open_workbook(source, file_name=file_name)
+    problems = Problems(book.file_name)
+    with transaction.atomic():
+        period = Period.objects.select_for_update().select_related("framework").get(pk=period.pk)
+        if period.status not in IMPORTABLE_PERIOD_STATUSES:
+            problems.fail("", "", period.code, _(
+                "kỳ %(period)s đang ở trạng thái '%(status)s': không nhận nhập báo cáo (chỉ nhận "
+                "khi đang mở hoặc đã hết hạn, chưa công bố).")
+                % {"period": period.code, "status": period.get_status_display()})
+        indicators = _indicator_infos(period.framework)
+        cohorts = set(period.cohorts.values_list("code", flat=True))
+        units = {u.code: UnitInfo(u.id, u.code, u.name, u.cohort.code)
+                 for u in Unit.objects.select_related("cohort")}
+        parsed = read_returns(book, problems, indicators=indicators, units=units,
+                              cohorts=cohorts)
+        problems.check()
+
+        unit_ids = {v.unit.id for v in parsed.values} | {
+            units[code].id for code in parsed.unit_rows}
+        submissions = {s.unit_id: s for s in Submission.objects.select_for_update()
+                       .filter(period=period, unit_id__in=unit_ids)}
+        for code, row in parsed.unit_rows.items():
+            submission = submissions.get(units[code].id)
+            if submission is not None and submission.status == Status.APPROVED:
+                row.error("unit_code", code, _(
+                    "phiếu của đơn vị đã được duyệt (khoá): không thể nhập đè. Hãy mở lại phiếu "
+                    "trước khi nhập."))
+        problems.check()
+
+        plan = _plan_answers(parsed, submissions)
+        summary = _returns_summary(book, parsed, plan, submissions, units, approve, dry_run,
+                                   problems)
+        if dry_run:
+            return summary
+        _write_returns(period, parsed, plan, submissions, units, approve,
+                       actor=_actor(actor), file_name=book.file_name)
+        _record(summary, actor=_actor(actor), period=period)
+    return summary
+
+
+def _indicator_infos(framework: Framework) -> dict[str, IndicatorInfo]:
+    infos = {}
+    for i in framework.indicators.all():
+        options = None
+        if i.value_type == "choice" and i.rule == "choice" and i.params.strip():
+            options = parse_params(i.params)
+        infos[i.code] = IndicatorInfo(id=i.id, code=i.code, value_type=i.value_type,
+                                      options=options, min=i.min_value, max=i.max_value,
+                                      derived=i.is_derived, applies_to=i.applies_to_codes)
+    return infos
+
+
+@dataclass
+class _AnswerPlan:
+    create: list[Answer] = field(default_factory=list)
+    update: list[Answer] = field(default_factory=list)
+    per_unit: dict[int, dict[str, int]] = field(default_factory=dict)
+
+
+def _plan_answers(parsed, submissions: dict[int, Submission]) -> _AnswerPlan:
+    """New answers and changed answers (unsaved; new ones get their submission later)."""
+    plan = _AnswerPlan()
+    submission_ids = [s.id for s in submissions.values()]
+    existing = {(a.submission_id, a.indicator_id): a
+                for a in Answer.objects.filter(submission_id__in=submission_ids)}
+    for value in parsed.values:
+        counts = plan.per_unit.setdefault(value.unit.id,
+                                          {"created": 0, "changed": 0, "unchanged": 0})
+        submission = submissions.get(value.unit.id)
+        answer = existing.get((submission.id, value.indicator.id)) if submission else None
+        if answer is None:
+            if value.number is None and not value.text and not value.explanation:
+                continue  # nothing to store for an empty cell
+            answer = Answer(indicator_id=value.indicator.id, value_number=value.number,
+                            value_text=value.text, explanation=value.explanation or "")
+            answer.unit_id = value.unit.id  # not a field: where the answer goes
+            plan.create.append(answer)
+            counts["created"] += 1
+            continue
+        explanation = answer.explanation if value.explanation is None else value.explanation
+        if (answer.value_number, answer.value_text, answer.explanation) == (
+                value.number, value.text, explanation):
+            counts["unchanged"] += 1
+            continue
+        answer.value_number, answer.value_text = value.number, value.text
+        answer.explanation = explanation
+        answer.unit_id = value.unit.id
+        plan.update.append(answer)
+        counts["changed"] += 1
+    return plan
+
+
+def _returns_summary(book, parsed, plan, submissions, units, approve, dry_run,
+                     problems) -> ImportSummary:
+    per_unit = []
+    totals = {"created": 0, "changed": 0, "unchanged": 0}
+    for code in parsed.unit_rows:
+        unit = units[code]
+        counts = plan.per_unit.get(unit.id, {"created": 0, "changed": 0, "unchanged": 0})
+        for key in totals:
+            totals[key] += counts[key]
+        submission = submissions.get(unit.id)
+        before = submission.status if submission else ""
+        path = _import_path(before, approve)
+        per_unit.append({"unit": code, "before": before or "-",
+                         "after": path[-1] if path else before, **counts})
+    return ImportSummary(
+        kind="returns", file_name=book.file_name, sha256=book.sha256, dry_run=dry_run,
+        layout=parsed.layout, units=per_unit, warnings=problems.warnings,
+        counts={"units": len(per_unit), "answers_created": totals["created"],
+                "answers_changed": totals["changed"], "answers_unchanged": totals["unchanged"]})
+
+
+def _write_returns(period, parsed, plan, submissions, units, approve, *, actor, file_name):
+    now = timezone.now()
+    message = _("Nhập từ tệp %(file)s") % {"file": file_name}
+    changed_units = {a.unit_id for a in plan.create + plan.update}
+    new_submissions, touched, transitions = [], [], []
+    for code in parsed.unit_rows:
+        unit_id = units[code].id
+        submission = submissions.get(unit_id)
+        if submission is None:
+            submission = Submission(period=period, unit_id=unit_id, status=Status.DRAFT)
+            submissions[unit_id] = submission
+            new_submissions.append(submission)
+            before = ""
+        else:
+            before = submission.status
+        path = _import_path(before, approve)
+        for status in path:
+            transitions.append(SubmissionTransition(submission=submission, from_status=before,
+                                                    to_status=status, actor=actor, at=now,
+                                                    message=message))
+            _apply_status(submission, status, now)
+            before = status
+        if submission.pk and (path or unit_id in changed_units):
+            submission.version += 1
+            submission.updated_at = now
+            touched.append(submission)
+    Submission.objects.bulk_create(new_submissions)
+    Submission.objects.bulk_update(touched, ["status", "submitted_at", "approved_at", "version",
+                                             "updated_at"])
+    for transition in transitions:
+        transition.submission_id = transition.submission.pk
+    SubmissionTransition.objects.bulk_create(transitions)
+    for answer in plan.create:
+        answer.submission = submissions[answer.unit_id]
+        answer.updated_at = now
+    Answer.objects.bulk_create(plan.create)
+    for answer in plan.update:
+        answer.updated_at = now
+    Answer.objects.bulk_update(plan.update, ["value_number", "value_text", "explanation",
+                                             "updated_at"])
