@@ -186,7 +186,7 @@ def _check_unit_parents(unit_rows, units: dict[str, Unit], problems: Problems) -
         if row.parent and row.parent not in in_file and row.parent not in units:
             row.row.error("parent", row.code, _("đơn vị cấp trên '%(parent)s' không có trong tệp "
                                                 "hay trong hệ thống.") % {"parent": row.parent})
-        parent_of[row.code] = row.parent
+        parent_of[row.code] = row.parent if row.parent != row.code else ""  # reported already
     reported: set[str] = set()
     for row in unit_rows:
         chain, current = [], row.code
@@ -524,41 +524,42 @@ def _indicator_infos(framework: Framework) -> dict[str, IndicatorInfo]:
 
 @dataclass
 class _AnswerPlan:
-    create: list[Answer] = field(default_factory=list)
-    update: list[Answer] = field(default_factory=list)
+    """Answers to write (unsaved; ``unit_id`` says whose submission they go to)."""
+
+    upserts: list[Answer] = field(default_factory=list)
     per_unit: dict[int, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def unit_ids(self) -> set[int]:
+        return {answer.unit_id for answer in self.upserts}
 
 
 def _plan_answers(parsed, submissions: dict[int, Submission]) -> _AnswerPlan:
-    """New answers and changed answers (unsaved; new ones get their submission later)."""
+    """Compare the file's values with the stored answers: created, changed or unchanged."""
     plan = _AnswerPlan()
     submission_ids = [s.id for s in submissions.values()]
-    existing = {(a.submission_id, a.indicator_id): a
-                for a in Answer.objects.filter(submission_id__in=submission_ids)}
+    existing = {(a[0], a[1]): a[2:] for a in Answer.objects.filter(
+        submission_id__in=submission_ids).values_list(
+        "submission_id", "indicator_id", "value_number", "value_text", "explanation")}
     for value in parsed.values:
         counts = plan.per_unit.setdefault(value.unit.id,
                                           {"created": 0, "changed": 0, "unchanged": 0})
         submission = submissions.get(value.unit.id)
-        answer = existing.get((submission.id, value.indicator.id)) if submission else None
-        if answer is None:
+        stored = existing.get((submission.id, value.indicator.id)) if submission else None
+        if stored is None:
             if value.number is None and not value.text and not value.explanation:
                 continue  # nothing to store for an empty cell
+            explanation, outcome = value.explanation or "", "created"
+        else:
+            explanation = stored[2] if value.explanation is None else value.explanation
+            outcome = "unchanged" if stored == (value.number, value.text, explanation) else (
+                "changed")
+        counts[outcome] += 1
+        if outcome != "unchanged":
             answer = Answer(indicator_id=value.indicator.id, value_number=value.number,
-                            value_text=value.text, explanation=value.explanation or "")
-            answer.unit_id = value.unit.id  # not a field: where the answer goes
-            plan.create.append(answer)
-            counts["created"] += 1
-            continue
-        explanation = answer.explanation if value.explanation is None else value.explanation
-        if (answer.value_number, answer.value_text, answer.explanation) == (
-                value.number, value.text, explanation):
-            counts["unchanged"] += 1
-            continue
-        answer.value_number, answer.value_text = value.number, value.text
-        answer.explanation = explanation
-        answer.unit_id = value.unit.id
-        plan.update.append(answer)
-        counts["changed"] += 1
+                            value_text=value.text, explanation=explanation)
+            answer.unit_id = value.unit.id  # not a field: whose submission it goes to
+            plan.upserts.append(answer)
     return plan
 
 
@@ -586,7 +587,7 @@ def _returns_summary(book, parsed, plan, submissions, units, approve, dry_run,
 def _write_returns(period, parsed, plan, submissions, units, approve, *, actor, file_name):
     now = timezone.now()
     message = _("Nhập từ tệp %(file)s") % {"file": file_name}
-    changed_units = {a.unit_id for a in plan.create + plan.update}
+    changed_units = plan.unit_ids
     new_submissions, touched, transitions = [], [], []
     for code in parsed.unit_rows:
         unit_id = units[code].id
@@ -615,11 +616,9 @@ def _write_returns(period, parsed, plan, submissions, units, approve, *, actor, 
     for transition in transitions:
         transition.submission_id = transition.submission.pk
     SubmissionTransition.objects.bulk_create(transitions)
-    for answer in plan.create:
+    for answer in plan.upserts:
         answer.submission = submissions[answer.unit_id]
-        answer.updated_at = now
-    Answer.objects.bulk_create(plan.create)
-    for answer in plan.update:
-        answer.updated_at = now
-    Answer.objects.bulk_update(plan.update, ["value_number", "value_text", "explanation",
-                                             "updated_at"])
+    # One INSERT ... ON CONFLICT DO UPDATE per batch: new answers and changed ones alike.
+    Answer.objects.bulk_create(
+        plan.upserts, update_conflicts=True, unique_fields=["submission", "indicator"],
+        update_fields=["value_number", "value_text", "explanation", "updated_at"])

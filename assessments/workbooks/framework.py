@@ -248,7 +248,8 @@ def _params(raw) -> dict[str, str]:
     try:
         return parse_params(parse_text(raw, max_length=500))
     except FrameworkError as error:
-        raise ValueProblem(_("tham số không hợp lệ: %(error)s") % {"error": error}) from error
+        reason = "; ".join(issue.message for issue in error.issues)
+        raise ValueProblem(_("tham số không hợp lệ: %(error)s") % {"error": reason}) from error
 
 
 def _cohort_codes(raw) -> tuple[str, ...]:
