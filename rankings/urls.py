@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -7,4 +7,6 @@ app_name = "rankings"
 urlpatterns = [
     path("", views.period_list, name="period_list"),
     path("ky/<slug:code>/", views.period_leaderboard, name="period_leaderboard"),
+    re_path(r"^ky/(?P<code>[-\w]+)/tai-ve\.(?P<ext>csv|xlsx|json)$", views.results_download,
+            name="results_download"),
 ]
