@@ -119,7 +119,7 @@ def import_units(*, source, file_name: str | None = None, actor=None,
     cohort_rows, unit_rows = read_units(book, problems)
     with transaction.atomic():
         cohorts = {c.code: c for c in Cohort.objects.select_for_update()}
-        units = {u.code: u for u in Unit.objects.select_for_update().select_related(
+        units = {u.code: u for u in Unit.objects.select_for_update(of=("self",)).select_related(
             "cohort", "parent")}
         _check_unit_parents(unit_rows, units, problems)
         problems.check()
@@ -418,8 +418,8 @@ def transition_submission(*, submission: Submission, to_status: str, actor=None,
     """
     message = (message or "").strip()
     with transaction.atomic():
-        locked = (Submission.objects.select_for_update().select_related("period", "unit")
-                  .get(pk=submission.pk))
+        locked = (Submission.objects.select_for_update(of=("self",))
+                  .select_related("period", "unit").get(pk=submission.pk))
         from_status = locked.status
         if locked.period.status == Period.Status.PUBLISHED:
             raise ValidationError(_("Kỳ %(period)s đã công bố: không thể đổi trạng thái phiếu.")
@@ -473,7 +473,8 @@ def import_returns(*, period: Period, source, file_name: str | None = None,
     book = open_workbook(source, file_name=file_name)
     problems = Problems(book.file_name)
     with transaction.atomic():
-        period = Period.objects.select_for_update().select_related("framework").get(pk=period.pk)
+        period = (Period.objects.select_for_update(of=("self",)).select_related("framework")
+                  .get(pk=period.pk))
         if period.status not in IMPORTABLE_PERIOD_STATUSES:
             problems.fail("", "", period.code, _(
                 "kỳ %(period)s đang ở trạng thái '%(status)s': không nhận nhập báo cáo (chỉ nhận "

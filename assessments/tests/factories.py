@@ -130,3 +130,28 @@ def set_cell(rows: list[list], code: str, column: str, value) -> list[list]:
             row[index] = value
             return rows
     raise KeyError(code)
+
+
+# --- running commands as from a shell -----------------------------------------------------
+
+def run_command(*argv: str) -> tuple[int, str, str]:
+    """Run ``manage.py <argv>`` in this process (on the test database):
+    (exit status, stdout, stderr).
+
+    ``run_from_argv`` closes every database connection when it ends, which would end the
+    test's transaction on PostgreSQL; that closing is skipped here.
+    """
+    from contextlib import redirect_stderr, redirect_stdout
+    from unittest import mock
+
+    from django.core.management import ManagementUtility
+
+    out, err = io.StringIO(), io.StringIO()
+    status = 0
+    with redirect_stdout(out), redirect_stderr(err), mock.patch(
+            "django.core.management.base.connections.close_all"):
+        try:
+            ManagementUtility(["manage.py", *argv]).execute()
+        except SystemExit as exit_:
+            status = exit_.code if isinstance(exit_.code, int) else 1
+    return status, out.getvalue(), err.getvalue()

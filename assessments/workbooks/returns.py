@@ -200,8 +200,8 @@ def _read_wide(reader: _Reader, sheet: Sheet, result: ParsedReturns) -> None:
         if code and code in rows_of:
             row.error("unit_code", code, _("đơn vị '%(code)s' đã có ở dòng %(row)d.")
                       % {"code": code, "row": rows_of[code]})
-            continue
-        if code:
+            unit = None  # its values are still checked, never kept
+        elif code:
             rows_of[code] = row.number
         if unit is not None and "unit_name" in table.columns:
             name = row.value("unit_name", parse_text, code=code, default="")
@@ -242,8 +242,9 @@ def _read_long(reader: _Reader, sheet: Sheet, result: ParsedReturns) -> None:
             row.error("indicator_code", code, _(
                 "đơn vị '%(unit)s', tiêu chí %(indicator)s đã có ở dòng %(row)d.")
                 % {"unit": code, "indicator": indicator.code, "row": rows_of[key]})
-            continue
-        rows_of[key] = row.number
+            unit = None  # its value is still checked, never kept
+        else:
+            rows_of[key] = row.number
         parsed = reader.value(sheet, row.number, value_column, indicator, unit, code)
         explanation = None
         if has_explanation:
