@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .ranking import band_labels, rank_array, round_half_away
-from .rules import Column, fraction, read_column
+from .rules import Column, fraction, read_column, value_kind
 from .spec import TOTAL_NODE, FrameworkError, FrameworkSpec
 from .tree import CohortTree, Tree
 from .validate import validate_framework
@@ -81,33 +81,32 @@ def _prepare(tree: Tree, units: pd.DataFrame, values: pd.DataFrame) -> _Inputs:
     answers = pd.DataFrame({
         "unit_code": _codes(values["unit_code"], "values.unit_code"),
         "indicator_code": _codes(values["indicator_code"], "values.indicator_code"),
-        "value": values["value"].astype(object),
     })
-    unknown = sorted(set(answers["indicator_code"]) - set(tree.indicators))
+    unknown = sorted(set(answers["indicator_code"].unique()) - set(tree.indicators))
     if unknown:
         raise ValueError(f"values name unknown indicator code(s): {', '.join(unknown[:20])}")
-    answered = [code for code in tree.indicators if code not in tree.formulas]
-    answers = answers[answers["unit_code"].isin(table["unit_code"])
-                      & answers["indicator_code"].isin(answered)]
-    twice = answers[answers.duplicated(["unit_code", "indicator_code"])]
-    if len(twice):
-        pairs = sorted(set(zip(twice["unit_code"], twice["indicator_code"], strict=True)))
+    # one matrix of raw answers, units (sorted) x answered indicators (sorted codes)
+    answered = sorted(code for code in tree.indicators if code not in tree.formulas)
+    unit_at = pd.Index(unit_codes).get_indexer(answers["unit_code"])
+    indicator_at = pd.Index(answered).get_indexer(answers["indicator_code"])
+    keep = (unit_at >= 0) & (indicator_at >= 0)  # units not assessed, derived: ignored
+    unit_at, indicator_at = unit_at[keep], indicator_at[keep]
+    cell = unit_at.astype(np.int64) * max(len(answered), 1) + indicator_at
+    twice = pd.Series(cell).duplicated().to_numpy()
+    if twice.any():
+        pairs = sorted({(unit_codes[u], answered[i])
+                        for u, i in zip(unit_at[twice], indicator_at[twice], strict=True)})
         raise ValueError(f"values give an answer twice for (unit, indicator): {pairs[:10]}")
-    answers = answers.sort_values(["indicator_code", "unit_code"], kind="mergesort")
-    position = pd.Series(np.arange(len(unit_codes)), index=table["unit_code"])
-    cohort_of = pd.Series(cohorts, index=table["unit_code"])
+    raw = np.full((len(unit_codes), len(answered)), None, dtype=object)
+    raw[unit_at, indicator_at] = values["value"].to_numpy(dtype=object)[keep]
 
     columns: dict[str, Column] = {}
-    by_code = dict(tuple(answers.groupby("indicator_code", sort=True)))
-    for code in answered:
+    for j, code in enumerate(answered):
         indicator = tree.indicators[code]
-        raw = np.full(len(unit_codes), None, dtype=object)
-        rows = by_code.get(code)
-        if rows is not None:
-            if indicator.applies_to:  # answers where the indicator does not exist are ignored
-                rows = rows[cohort_of[rows["unit_code"]].isin(indicator.applies_to).to_numpy()]
-            raw[position[rows["unit_code"]].to_numpy()] = rows["value"].to_numpy(dtype=object)
-        columns[code] = read_column(indicator, pd.Series(raw, index=unit_codes, dtype=object))
+        column = raw[:, j]
+        if indicator.applies_to:  # answers where the indicator does not exist are ignored
+            column = np.where(np.isin(cohorts, list(indicator.applies_to)), column, None)
+        columns[code] = read_column(indicator, column, unit_codes)
     numbers = {code: column.numbers for code, column in columns.items()}
     for code in tree.derived_order:
         result = tree.formulas[code].evaluate_arrays(numbers, len(unit_codes))
@@ -147,22 +146,32 @@ def _canonical_framework(spec: FrameworkSpec) -> dict:
 
 
 def _digest(spec: FrameworkSpec, tree: Tree, inputs: _Inputs) -> str:
-    answers = {}
+    """SHA-256 of the canonical inputs: framework and units as JSON, answers column by
+    column (sorted codes; numbers and yes/no as little-endian float64 with a missing mask,
+    choices and text as JSON)."""
+    digest = hashlib.sha256()
+
+    def feed(obj) -> None:
+        text = json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                          allow_nan=False, default=str)
+        digest.update(len(text.encode("utf-8")).to_bytes(8, "little"))
+        digest.update(text.encode("utf-8"))
+
+    feed({"engine": ENGINE_VERSION, "framework": _canonical_framework(spec)})
+    feed([inputs.unit_codes.tolist(), inputs.cohorts.tolist()])
     for code in sorted(inputs.columns):
         if code in tree.formulas:
             continue
         column = inputs.columns[code]
-        present = ~column.missing
-        answers[code] = [inputs.unit_codes[present].tolist(), column.values[present].tolist()]
-    payload = {
-        "engine": ENGINE_VERSION,
-        "framework": _canonical_framework(spec),
-        "units": [inputs.unit_codes.tolist(), inputs.cohorts.tolist()],
-        "values": answers,
-    }
-    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      allow_nan=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        kind = value_kind(tree.indicators[code])
+        feed([code, kind])
+        digest.update(column.missing.astype(np.uint8).tobytes())
+        if kind in ("number", "boolean"):
+            numbers = np.where(column.missing, 0.0, column.numbers) + 0.0
+            digest.update(numbers.astype("<f8").tobytes())
+        else:
+            feed(column.values[~column.missing].tolist())
+    return digest.hexdigest()
 
 
 def _checked(framework: FrameworkSpec) -> Tree:

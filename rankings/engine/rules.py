@@ -50,78 +50,104 @@ class Column:
     missing: np.ndarray
 
 
-def _choice_key(value) -> str:
-    """An answer as an option code: ``2.0`` -> ``"2"``, ``" A "`` -> ``"A"``."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+def _blank_text(values: np.ndarray) -> np.ndarray:
+    """Which of ``values`` (object array) are text made only of spaces."""
+    return np.array([isinstance(v, str) and not v.strip() for v in values], dtype=bool)
 
 
-def _blank(series: pd.Series) -> np.ndarray:
-    missing = series.isna().to_numpy()
-    if series.dtype == object:
-        is_text = series.map(type).eq(str).to_numpy()  # per value type check, vectorised map
-        if is_text.any():
-            stripped = series[is_text].str.strip()
-            missing[is_text] = (stripped == "").to_numpy()
-    return missing
+def _string_mask(series: pd.Series) -> np.ndarray:
+    """Which entries of an object Series are ``str`` (vectorised through ``.str``)."""
+    try:
+        return series.str.len().notna().to_numpy()
+    except AttributeError:  # no text at all
+        return np.zeros(len(series), dtype=bool)
 
 
-def _bad(indicator: IndicatorSpec, series: pd.Series, bad: np.ndarray, expected: str):
-    units = ", ".join(repr(str(u)) for u in series.index[bad][:5])
-    shown = ", ".join(repr(v) for v in series[bad].iloc[:3])
+def _numbers(values: np.ndarray) -> np.ndarray:
+    """Object array -> float64 (bool as 1/0, numeric text parsed, anything else NaN)."""
+    if values.dtype != object:
+        return values.astype(float)
+    return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan)
+
+
+def _bad(indicator: IndicatorSpec, raw: np.ndarray, units: np.ndarray, bad: np.ndarray,
+         expected: str):
+    who = ", ".join(repr(str(u)) for u in units[bad][:5])
+    shown = ", ".join(repr(v) for v in raw[bad][:3])
     raise ValueError(
-        f"indicator {indicator.code!r} expects {expected}; unit(s) {units} gave {shown}")
+        f"indicator {indicator.code!r} expects {expected}; unit(s) {who} gave {shown}")
 
 
-def read_column(indicator: IndicatorSpec, series: pd.Series) -> Column:
-    """Type the raw answers (``series`` indexed by unit code) of one indicator.
+def read_column(indicator: IndicatorSpec, raw, unit_codes=None) -> Column:
+    """Type the raw answers of one indicator (an object array, one entry per unit).
 
-    Raises ``ValueError`` naming the units when an answer does not fit the indicator.
+    ``raw`` may be a Series indexed by unit code; ``unit_codes`` name the units in error
+    messages. Missing: ``None``, NaN, ``pd.NA`` and blank text. Raises ``ValueError``
+    naming the units when an answer does not fit the indicator.
     """
+    if isinstance(raw, pd.Series):
+        unit_codes = raw.index.to_numpy() if unit_codes is None else unit_codes
+        raw = raw.to_numpy(dtype=object)
+    raw = np.asarray(raw, dtype=object)
+    units = np.asarray(unit_codes if unit_codes is not None else np.arange(len(raw)),
+                       dtype=object)
+    length = len(raw)
+    missing = np.asarray(pd.isna(raw), dtype=bool)
     kind = value_kind(indicator)
-    missing = _blank(series)
-    present = series.where(~missing, None).astype(object)
-    length = len(series)
-    if kind == "number":
-        if series.dtype == bool:
-            numbers = series.to_numpy(dtype=float)
-        else:
-            numbers = pd.to_numeric(present, errors="coerce").to_numpy(dtype=float,
-                                                                       na_value=np.nan)
-        bad = ~missing & ~np.isfinite(numbers)
-        if bad.any():
-            _bad(indicator, series, bad, "a finite number")
-        numbers[missing] = np.nan
-        values = numbers.astype(object)
-        values[missing] = None
-        return Column(values, numbers, missing)
-    if kind == "boolean":
-        numbers = np.full(length, np.nan)
-        is_bool = present.map(type).eq(bool).to_numpy()
-        is_num = ~is_bool & pd.to_numeric(present, errors="coerce").notna().to_numpy()
-        numeric = pd.to_numeric(present.where(is_num, None), errors="coerce").to_numpy(
-            dtype=float, na_value=np.nan)
-        numbers[is_bool] = present[is_bool].astype(bool).to_numpy(dtype=float)
-        numbers[is_num] = (numeric[is_num] != 0).astype(float)
-        rest = ~missing & ~is_bool & ~is_num
-        if rest.any():
-            words = present[rest].astype(str).str.strip().str.normalize("NFC").str.casefold()
-            truth = words.isin(TRUE_WORDS).to_numpy()
-            falsity = words.isin(FALSE_WORDS).to_numpy()
-            if not (truth | falsity).all():
+    if kind in ("number", "boolean"):
+        numbers = _numbers(raw)
+        suspect = ~missing & np.isnan(numbers)
+        if kind == "number":
+            suspect |= ~missing & ~np.isfinite(numbers)
+        if suspect.any():
+            blank = np.zeros(length, dtype=bool)
+            blank[suspect] = _blank_text(raw[suspect])
+            missing |= blank
+            suspect &= ~blank
+        if kind == "number":
+            if suspect.any():
+                _bad(indicator, raw, units, suspect, "a finite number")
+            numbers[missing] = np.nan
+            values = numbers.astype(object)
+            values[missing] = None
+            return Column(values, numbers, missing)
+        truth = np.where(np.isnan(numbers), np.nan, (numbers != 0).astype(float))
+        if suspect.any():  # words: yes / no, có / không, ...
+            words = pd.Series(raw[suspect], dtype=object).astype(str).str.strip()
+            words = words.str.normalize("NFC").str.casefold()
+            yes = words.isin(TRUE_WORDS).to_numpy()
+            no = words.isin(FALSE_WORDS).to_numpy()
+            if not (yes | no).all():
                 bad = np.zeros(length, dtype=bool)
-                bad[np.flatnonzero(rest)[~(truth | falsity)]] = True
-                _bad(indicator, series, bad, "yes or no")
-            numbers[rest] = truth.astype(float)
+                bad[np.flatnonzero(suspect)[~(yes | no)]] = True
+                _bad(indicator, raw, units, bad, "yes or no")
+            truth[suspect] = yes.astype(float)
+        truth[missing] = np.nan
         values = np.full(length, None, dtype=object)
-        values[~missing] = numbers[~missing] == 1.0
-        return Column(values, numbers, missing)
-    # choice and text: codes/text as stripped strings; formulas see numbers where they parse
-    text = pd.Series(None, index=series.index, dtype=object)
-    text[~missing] = present[~missing].map(_choice_key).to_numpy(dtype=object)
-    values = text.to_numpy(dtype=object)
-    numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        values[~missing] = truth[~missing] == 1.0
+        return Column(values, truth, missing)
+    # choice and text: stripped strings (a number such as 2.0 reads as the option "2");
+    # formulas see the numbers that the text spells
+    present = pd.Series(raw[~missing], dtype=object)
+    is_text = _string_mask(present)
+    text = np.empty(len(present), dtype=object)
+    if is_text.any():
+        text[is_text] = present[is_text].str.strip().to_numpy(dtype=object)
+    if (~is_text).any():
+        others = present[~is_text]
+        numeric = _numbers(others.to_numpy(dtype=object))
+        whole = np.isfinite(numeric) & (numeric == np.round(numeric))
+        shown = others.astype(str).str.strip().to_numpy(dtype=object)
+        if whole.any():
+            shown[whole] = numeric[whole].astype(np.int64).astype(str).astype(object)
+        text[~is_text] = shown
+    blank = text == ""
+    values = np.full(length, None, dtype=object)
+    where = np.flatnonzero(~missing)
+    missing[where[blank]] = True
+    values[where[~blank]] = text[~blank]
+    numbers = _numbers(values)
     return Column(values, numbers, missing)
 
 

@@ -232,3 +232,21 @@ def test_numeric_answers_must_be_numbers():
         run([one("x")], {"a": {"x": "3"}, "b": {"x": "three"}})
     result = run([one("x", max_points=5)], {"a": {"x": "3"}, "b": {"x": "  "}})
     assert points(result) == {"a": 3.0, "b": 0.0}  # text that is a number; blank is missing
+
+
+def test_blank_text_is_missing_for_every_kind():
+    indicators = [one("x", max_points=5),
+                  IndicatorSpec("y", "G", value_type="boolean", rule="boolean"),
+                  IndicatorSpec("c", "G", value_type="choice", rule="choice", params={"A": "1"})]
+    result = run(indicators, {"a": {"x": " ", "y": "", "c": "  "}, "b": {"x": 5, "y": 1, "c": "A"}},
+                 missing="skip")
+    rows = result.indicators.set_index(["unit_code", "indicator_code"])
+    for code in ("x", "y", "c"):
+        assert rows.loc[("a", code), "value"] is None
+        assert math.isnan(rows.loc[("a", code), "points"])
+    assert math.isnan(result.units.set_index("unit_code").loc["a", "score"])
+
+
+def test_infinite_numbers_are_refused():
+    with pytest.raises(ValueError, match="finite number"):
+        run([one("x")], {"a": {"x": float("inf")}})
