@@ -48,7 +48,8 @@ def test_cache_is_local_memory_by_default_and_redis_when_set():
 
 
 def test_check_deploy_is_clean_with_production_settings():
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL"}}
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DEBUG", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update({"DJANGO_SETTINGS_MODULE": "ict_index.settings",
                 "SECRET_KEY": "x" * 20 + "-production-secret-key-for-the-check-0123456789"})
     out = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level",
