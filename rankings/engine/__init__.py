@@ -1,7 +1,8 @@
 """The scoring and ranking engine: plain Python over pandas/numpy, no Django.
 
-See ``/work/shared/spec/scoring.md`` for the methodology and ``docs/`` for the details this
-package pins down (missing answers, ties, rounding).
+The methodology is the product contract ``scoring.md``; ``README.md`` beside this file
+writes down what the engine decides where the contract is silent (missing answers,
+inverse rules, rounding, ordering, the digest).
 """
 
 from .compute import EngineResult, compute, inputs_digest

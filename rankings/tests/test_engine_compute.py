@@ -1,6 +1,7 @@
 """compute(): aggregations, settings, missing answers, cohorts, ranks, bands and outputs."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -529,3 +530,24 @@ def test_province_100_point_criteria_with_two_cohorts():
     assert by_unit(result, "rank") == {"CTHUE": 1, "STNMT": 3, "STTTT": 2, "TAMKY": 1}
     assert by_unit(result, "band") == {"CTHUE": "Tốt", "STNMT": "Tốt", "STTTT": "Tốt",
                                        "TAMKY": "Tốt"}
+
+
+def test_a_group_of_reference_figures_is_not_scored():
+    spec = FrameworkSpec("T", groups=(GroupSpec("INFO"), GroupSpec("A")), indicators=(
+        ind("computers", "INFO", rule="none"), ind("staff", "INFO", rule="none"),
+        ind("ratio", "A", rule="ratio", params={"target": "100"}, max_points=100,
+            formula="computers / staff * 100")))
+    result = run(spec, {"u": {"computers": 97, "staff": 100}})
+    assert result.groups["group_code"].tolist() == ["A"]
+    assert by_unit(result) == {"u": 97.0}
+    assert result.indicators["indicator_code"].tolist() == ["ratio", "computers", "staff"]
+
+
+def test_the_engine_imports_no_django():
+    import subprocess
+    import sys
+
+    code = ("import sys, rankings.engine; "
+            "sys.exit(any(m.split('.')[0] == 'django' for m in sys.modules))")
+    root = Path(__file__).resolve().parents[2]
+    assert subprocess.run([sys.executable, "-c", code], cwd=root, check=False).returncode == 0
