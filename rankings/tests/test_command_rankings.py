@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from unittest import mock
 
 import pytest
 from django.core.management import call_command, load_command_class
@@ -23,10 +24,14 @@ def run(*args) -> str:
 
 
 def exit_code(name: str, *args) -> int:
-    """Run a command as manage.py does and return its exit status."""
+    """Run a command as manage.py does and return its exit status.
+
+    (``run_from_argv`` closes the database connections when it ends: not the test's.)
+    """
     command = load_command_class("rankings", name)
     try:
-        command.run_from_argv(["manage.py", name, *args])
+        with mock.patch("django.core.management.base.connections.close_all"):
+            command.run_from_argv(["manage.py", name, *args])
     except SystemExit as exc:
         return exc.code
     return 0

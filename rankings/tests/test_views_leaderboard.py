@@ -261,3 +261,17 @@ def test_pages_run_a_fixed_number_of_queries_whatever_the_number_of_units(client
     assert len(large) == len(small)
     if "?" in path:
         assert len(body_rows(response.content.decode())) == 60
+
+
+def test_login_page_and_logout_form(client, django_user_model):
+    html = client.get("/login/").content.decode()
+    assert "Đăng nhập" in html and 'for="id_username"' in html and 'for="id_password"' in html
+    user = django_user_model.objects.create_user("canbo", password="mat-khau-dai-123",
+                                                 role="reviewer")
+    response = client.post("/login/", {"username": "canbo", "password": "mat-khau-dai-123"})
+    assert response.status_code == 302
+    html = client.get("/").content.decode()
+    assert 'action="/logout/" method="post"' in html and "Đăng xuất" in html
+    assert user.get_username() in html
+    assert client.post("/logout/").status_code == 302
+    assert "Đăng xuất" not in client.get("/").content.decode()
