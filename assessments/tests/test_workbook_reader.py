@@ -229,3 +229,19 @@ def test_workbook_error_lists_every_problem_on_its_own_line():
         "  - Sheet units: c",
     ]
     assert error.messages == ["Sheet units, ô B2 (U1): a", "Sheet units, ô B3: b"]
+
+
+def test_cells_without_references_are_placed_by_the_exact_scan(tmp_path):
+    # Excel always writes r="B2"; other writers may leave it out, which the quick byte scan
+    # cannot place: the sheet is then walked with iterparse.
+    import re
+
+    path = write_xlsx(tmp_path / "a.xlsx", {"s": [["a", "b", "c"], ["x", "=1+1", 0.5]]},
+                      formats={("s", "C2"): "0%"})
+    rewrite_member(path, "xl/worksheets/sheet1.xml",
+                   lambda xml: re.sub(rb'(<c) r="[A-Z]+\d+"', rb"\1", xml))
+    assert b'r="B2"' not in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    sheet = open_workbook(path).first_sheet()
+    assert sheet.percent_cells == {(2, 2)}
+    assert set(sheet.bad_cells) == {(2, 1)}
+    assert sheet.raw(2, 2) == 0.5
