@@ -304,14 +304,13 @@ def _returns(seed: int, year: _Year, spec: FrameworkSpec) -> Returns:
 
 def check(results: dict[int, EngineResult]) -> None:
     """Cao Bằng's ranks and changes as in the article's table."""
-    for number, year in enumerate(YEARS):
+    for year in YEARS:
         found = ranks_of(results[year], CAO_BANG)
         for node, (rank_2016, rank_2017, change) in CAO_BANG_RANKS.items():
-            expected = (rank_2016, None, None) if year == 2016 else (rank_2017, rank_2016,
-                                                                     change)
-            expect_equal(found[node], expected, f"Cao Bằng {year}, {node}: (rank, previous, "
-                         "change)")
-        del number
+            expected = ((rank_2016, None, None) if year == 2016
+                        else (rank_2017, rank_2016, change))
+            expect_equal(found[node], expected,
+                         f"Cao Bằng {year}, {node}: (rank, previous rank, change)")
 
 
 def build() -> tuple[dict[int, FrameworkSpec], dict[int, Returns], int]:
