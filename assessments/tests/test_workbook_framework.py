@@ -277,3 +277,15 @@ def test_copy_refuses_an_existing_or_malformed_code(framework):
     with pytest.raises(ValidationError):
         copy_framework(framework=framework, code="MIC 2018", name="x")
     assert Framework.objects.count() == 1
+
+
+def test_a_missing_sheet_does_not_hide_the_errors_of_the_others(db, tmp_path):
+    sheets = framework_sheets()
+    del sheets["groups"]
+    set_cell(sheets["indicators"], "lan", "required", "hmm")
+    assert refused(tmp_path, sheets) == [
+        "Sheet groups: tệp không có sheet 'groups' (các sheet có trong tệp: settings, "
+        "indicators, bands).",
+        "Sheet indicators, ô L5 (lan): giá trị 'hmm' không phải là có/không (có, không, yes, no, "
+        "true, false, 1, 0, x).",
+    ]

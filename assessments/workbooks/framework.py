@@ -97,7 +97,7 @@ class _Reader:
         self.reported: set[tuple[str, str, str]] = set()
 
     def table(self, name: str, required, optional, *, sheet_required=True) -> Table | None:
-        sheet = self.book.sheet(name, required=sheet_required)
+        sheet = self.book.sheet(name, required=sheet_required, problems=self.problems)
         if sheet is None:
             return None
         table = read_table(sheet, self.problems, required=required, optional=optional)
@@ -129,14 +129,13 @@ def read_framework(book: Workbook, problems: Problems) -> ParsedFramework | None
     groups_table = reader.table(GROUPS_SHEET, GROUP_REQUIRED, GROUP_COLUMNS)
     indicators_table = reader.table(INDICATORS_SHEET, INDICATOR_REQUIRED, INDICATOR_COLUMNS)
     bands_table = reader.table(BANDS_SHEET, BAND_REQUIRED, BAND_COLUMNS, sheet_required=False)
-    if None in (settings_table, groups_table, indicators_table) or (
-            bands_table is None and book.find(BANDS_SHEET)):
-        return None
-
-    settings = _read_settings(reader, settings_table)
-    groups = tuple(_read_groups(reader, groups_table))
-    indicators = tuple(_read_indicators(reader, indicators_table))
+    # Read every usable sheet, so that one file's report holds all its problems.
+    settings = _read_settings(reader, settings_table) if settings_table else None
+    groups = tuple(_read_groups(reader, groups_table)) if groups_table else None
+    indicators = tuple(_read_indicators(reader, indicators_table)) if indicators_table else None
     bands, colors = _read_bands(reader, bands_table) if bands_table else ((), {})
+    if None in (settings, groups, indicators) or (bands_table is None and book.find(BANDS_SHEET)):
+        return None
     description = settings.pop("description")
     spec = FrameworkSpec(groups=groups, indicators=indicators, bands=bands, **settings)
     parsed = ParsedFramework(spec=spec, description=description, band_colors=colors,

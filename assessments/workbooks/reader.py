@@ -120,16 +120,21 @@ class Workbook:
                 return real
         return None
 
-    def sheet(self, name: str, *, required: bool = True) -> Sheet | None:
-        """Sheet ``name``; a CSV file's only sheet stands for any name."""
+    def sheet(self, name: str, *, required: bool = True, problems=None) -> Sheet | None:
+        """Sheet ``name``; a CSV file's only sheet stands for any name.
+
+        A missing required sheet is recorded in ``problems`` (``None`` is returned), or
+        raised as a :class:`WorkbookError` when no collector is given.
+        """
         real = self.sheet_names[0] if self.is_csv else self.find(name)
         if real is None:
             if required:
-                raise WorkbookError(
-                    [CellError(name, "", "", _("tệp không có sheet '%(sheet)s' (các sheet có "
-                                               "trong tệp: %(names)s).")
-                               % {"sheet": name, "names": ", ".join(self.sheet_names)})],
-                    file_name=self.file_name)
+                error = CellError(name, "", "", _(
+                    "tệp không có sheet '%(sheet)s' (các sheet có trong tệp: %(names)s).")
+                    % {"sheet": name, "names": ", ".join(self.sheet_names)})
+                if problems is None:
+                    raise WorkbookError([error], file_name=self.file_name)
+                problems.errors.append(error)
             return None
         return self._load(real)
 
@@ -157,12 +162,12 @@ def read_source(source, file_name: str | None = None) -> tuple[bytes, str]:
         file_name = file_name or path.name
         try:
             size = path.stat().st_size
+            if size > maximum:
+                raise _too_big(file_name, size, maximum)
+            return path.read_bytes(), file_name
         except OSError as exc:
             raise _refuse(file_name, _("không đọc được tệp: %(error)s")
                           % {"error": exc.strerror or exc}) from exc
-        if size > maximum:
-            raise _too_big(file_name, size, maximum)
-        return path.read_bytes(), file_name
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
         file_name = file_name or "upload"

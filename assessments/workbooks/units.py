@@ -78,8 +78,9 @@ def read_units(book: Workbook, problems: Problems) -> tuple[list[CohortRow], lis
             cohorts.append(CohortRow(code, name, row))
 
     units: list[UnitRow] = []
-    table = read_table(book.sheet(UNITS_SHEET), problems, required=["code", "name", "cohort"],
-                       optional=["parent", "active"])
+    sheet = book.sheet(UNITS_SHEET, problems=problems)
+    table = sheet and read_table(sheet, problems, required=["code", "name", "cohort"],
+                                 optional=["parent", "active"])
     seen = {}
     for row in table.rows() if table else ():
         code = _code(row, "code", _("đơn vị"))
