@@ -128,6 +128,8 @@ class LeaderboardTable(tables.Table):
             extra.append((f"{group.key}_rank", GroupRankColumn(
                 verbose_name=_("Hạng"), change_key=f"{group.key}_change",
                 attrs=_cls("col-group", "num"))))
+        if not board.bands:  # a framework without bands: no empty column
+            kwargs.setdefault("exclude", ("band",))
         super().__init__(data=LeaderboardData(list(board.rows)), extra_columns=extra,
                          **kwargs)
 

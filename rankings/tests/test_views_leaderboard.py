@@ -275,3 +275,11 @@ def test_login_page_and_logout_form(client, django_user_model):
     assert user.get_username() in html
     assert client.post("/logout/").status_code == 302
     assert "Đăng xuất" not in client.get("/").content.decode()
+
+
+def test_a_framework_without_bands_has_no_band_column(client, period_2017):
+    Band.objects.filter(framework=period_2017.framework).delete()
+    publish_snapshot(snapshot=compute_snapshot(period=period_2017))
+    html = client.get(URL).content.decode()
+    assert "Xếp loại" not in html
+    assert body_rows(html)[0].startswith("1 Sở Thông tin và Truyền thông 100,00 –")
