@@ -14,7 +14,7 @@ from pathlib import Path
 from . import mic, qnam
 from .plan import FIXTURES, FRAMEWORK_FILES, PUBLISHED, UNITS_FILE
 from .units import COHORTS, UNITS
-from .workbooks import write_returns, write_units
+from .workbooks import make_reproducible, write_returns, write_units
 
 QNAM_DESCRIPTION = (
     "Theo Báo cáo đánh giá chỉ số ứng dụng CNTT trong hoạt động của các cơ quan nhà nước "
@@ -50,6 +50,8 @@ def build(directory: Path = FIXTURES) -> list[Path]:
         else:
             spec, units, returns = mic_specs[period.year], mic.UNITS, mic_returns[period.year]
         write_returns(path(period.returns), spec, units, returns)
+    for written_path in written:
+        make_reproducible(written_path)
     return written
 
 

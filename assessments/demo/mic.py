@@ -8,9 +8,10 @@ How the returns are made: for each year and category the 63 provinces are put in
 (a latent strength plus noise, with Cao Bằng inserted at its rank), the positions get
 category scores from a decreasing curve whose steps are never under ``GAP``, and each
 province's category score is spread over the category's indicators (offsets that average
-out) and turned into the percentages a province would report. Swapping neighbours that are
-both above or both below Cao Bằng in a category never moves Cao Bằng there; such swaps put
-exactly 55 provinces above it on the 2017 index. The real engine then checks it all.
+out) and turned into the percentages a province would report. Exchanging two provinces
+that are both above or both below Cao Bằng in a category never moves Cao Bằng there; such
+exchanges put exactly 55 provinces above it on the 2017 index. The first seed whose
+rankings have no tie is kept, and the real engine checks it all.
 """
 
 from __future__ import annotations
@@ -174,8 +175,8 @@ class _Year:
     def value(self, category: str, code: str) -> float:
         return _curve(category, self.year)[self.order[category].index(code)]
 
-    def index(self, code: str) -> float:
-        """The province's index (weighted mean over the categories it is ranked in)."""
+    def overall(self, code: str) -> float:
+        """The province's index: the weighted mean over the categories it is ranked in."""
         present = [c for c in self.order if code in self.order[c]]
         return sum(WEIGHTS[c] * self.value(c, code) for c in present) / sum(
             WEIGHTS[c] for c in present)
@@ -207,53 +208,53 @@ def _orders(seed: int) -> dict[int, _Year]:
     return years
 
 
-def _place_index(year: _Year, rank: int, rng: random.Random) -> None:
-    """Swap neighbours (never across Cao Bằng) until exactly ``rank - 1`` provinces are
-    above Cao Bằng on the index, each at least ``MARGIN`` (plus a random amount, so that
-    the provinces moved do not bunch up) away from it.
+def _place_overall(year: _Year, rank: int, rng: random.Random) -> None:
+    """Swap provinces until exactly ``rank - 1`` of them are above Cao Bằng on the index,
+    each at least ``MARGIN`` (plus a random amount, so that those moved do not bunch up)
+    away from it.
 
-    Each swap moves a province that is not yet clear of Cao Bằng towards its side, and its
-    neighbour either the same way as that neighbour needs or not out of its side: the total
-    distance still to go only shrinks.
+    A swap exchanges the places of two provinces on the same side of Cao Bằng in one
+    category, so Cao Bằng's category ranks never change. Each swap moves a province that is
+    not yet clear of Cao Bằng towards its side, and the other province either the way it
+    needs too or not out of its side: the distance still to go only shrinks.
     """
-    target = year.index(CAO_BANG)
+    target = year.overall(CAO_BANG)
     others = [code for code in year.order["HT"] if code != CAO_BANG]
-    index = {code: year.index(code) for code in others}
-    above = set(sorted(others, key=lambda code: (-index[code], code))[:rank - 1])
+    overall = {code: year.overall(code) for code in others}
+    above = set(sorted(others, key=lambda code: (-overall[code], code))[:rank - 1])
     margin = {code: MARGIN + rng.uniform(0, 0.02) for code in others}
+    total_weight = sum(WEIGHTS.values())
 
     def fine(code: str, value: float) -> bool:
         if code in above:
             return value >= target + margin[code]
         return value <= target - margin[code]
 
-    def swap_for(code: str) -> tuple[float, str, int, int] | None:
-        """The swap, with a province on the same side of Cao Bằng, that brings ``code``
-        to its side with the least change (or nearest to it), moving the other province
-        the way it needs or keeping it on its side."""
+    def swap_for(code: str) -> tuple[tuple, str, int, int] | None:
+        """The allowed swap that takes ``code`` to its side with the least change (or, if
+        none is enough, the one that takes it furthest)."""
         up = code in above
-        need = (target + margin[code]) - index[code] if up else index[code] - (
-            target - margin[code])
+        need = abs(overall[code] - (target + margin[code] if up else target - margin[code]))
         best = None
         for category, *_ in CATEGORIES:
-            ranked = year.order[category]
+            ranked, curve = year.order[category], _curve(category, year.year)
             here, pivot = ranked.index(code), ranked.index(CAO_BANG)
             side = range(0, pivot) if here < pivot else range(pivot + 1, len(ranked))
-            curve = _curve(category, year.year)
-            for there in (side[:side.index(here)] if up else side[side.index(here) + 1:]):
+            at = side.index(here)
+            for there in (side[:at] if up else side[at + 1:]):
                 other = ranked[there]
-                gain = WEIGHTS[category] * abs(curve[there] - curve[here]) / sum(WEIGHTS.values())
+                gain = WEIGHTS[category] * abs(curve[there] - curve[here]) / total_weight
                 helped = (other in above) != up
-                if not helped and not fine(other, index[other] + (gain if not up else -gain)):
+                if not helped and not fine(other, overall[other] + (-gain if up else gain)):
                     continue
-                key = (gain < need, abs(gain - need) if gain >= need else -gain)
+                key = (gain < need, gain - need if gain >= need else -gain)
                 if best is None or key < best[0]:
                     best = (key, category, here, there)
         return best
 
     while True:
-        wrong = sorted((code for code in others if not fine(code, index[code])),
-                       key=lambda c: (abs(index[c] - target), c))
+        wrong = sorted((code for code in others if not fine(code, overall[code])),
+                       key=lambda code: (abs(overall[code] - target), code))
         if not wrong:
             return
         move = next(filter(None, map(swap_for, wrong)), None)
@@ -263,7 +264,7 @@ def _place_index(year: _Year, rank: int, rng: random.Random) -> None:
         _, category, here, there = move
         year.swap(category, here, there)
         for code in (year.order[category][here], year.order[category][there]):
-            index[code] = year.index(code)
+            overall[code] = year.overall(code)
 
 
 def _spread(spec: FrameworkSpec, category: str, value: float, rng: random.Random
@@ -319,7 +320,7 @@ def build() -> tuple[dict[int, FrameworkSpec], dict[int, Returns], int]:
     for seed in range(200):
         years = _orders(seed)
         try:
-            _place_index(years[2017], CAO_BANG_RANKS[TOTAL_NODE][1],
+            _place_overall(years[2017], CAO_BANG_RANKS[TOTAL_NODE][1],
                          random.Random(f"mic-{seed}-index"))
         except DemoTargetError:
             continue

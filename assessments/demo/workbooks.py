@@ -7,7 +7,8 @@ Booleans in returns are written as "có" / "không", the way officials fill them
 
 from __future__ import annotations
 
-import datetime
+import re
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -20,8 +21,9 @@ from .scoring import Returns
 from .units import DemoCohort, DemoUnit
 
 YES, NO = "có", "không"
-#: A fixed creation time, so that regenerating changes no file property.
-CREATED = datetime.datetime(2026, 1, 1)
+#: The time stamped in every demo workbook, so that regenerating gives the same bytes.
+STAMP = (2026, 1, 1, 0, 0, 0)
+_CORE_DATES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)")
 
 
 def cell(value):
@@ -47,10 +49,22 @@ def _sheet(book: Workbook, title: str, header: list[str], rows: Iterable[Iterabl
 
 def _save(book: Workbook, path: Path) -> None:
     del book[book.sheetnames[0]]  # the empty default sheet
-    book.properties.creator = "assessments.demo.build"
-    book.properties.created = book.properties.modified = CREATED
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
+
+
+def make_reproducible(path: Path) -> None:
+    """Rewrite the workbook at ``path`` with fixed times (file entries, created/modified),
+    so that the same cells always give the same bytes and regenerating shows no change."""
+    with zipfile.ZipFile(path) as archive:
+        members = [(info, archive.read(info)) for info in archive.infolist()]
+    stamp = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z".format(*STAMP).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in members:
+            if info.filename == "docProps/core.xml":
+                data = _CORE_DATES.sub(rb"\g<1>" + stamp + rb"\g<3>", data)
+            archive.writestr(zipfile.ZipInfo(info.filename, date_time=STAMP), data,
+                             compress_type=zipfile.ZIP_DEFLATED)
 
 
 def write_units(path: Path, cohorts: Iterable[DemoCohort], units: Iterable[DemoUnit]) -> None:
