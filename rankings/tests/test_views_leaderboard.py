@@ -283,3 +283,11 @@ def test_a_framework_without_bands_has_no_band_column(client, period_2017):
     html = client.get(URL).content.decode()
     assert "Xếp loại" not in html
     assert body_rows(html)[0].startswith("1 Sở Thông tin và Truyền thông 100,00 –")
+
+
+def test_empty_rank_changes_stay_last_in_both_directions(client, build, cohorts):
+    make_two_years(build, cohorts)  # changes: A +2, B -1, C -3, D none (new)
+    order = unit_order(client.get(URL, {"sort": "rank_change"}).content.decode())
+    assert order == ["Sở C", "Sở B", "Sở A", "Sở D"]
+    order = unit_order(client.get(URL, {"sort": "-rank_change"}).content.decode())
+    assert order == ["Sở A", "Sở B", "Sở C", "Sở D"]
