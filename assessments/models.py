@@ -367,9 +367,13 @@ class Period(models.Model):
     def __str__(self) -> str:
         return self.name or self.code
 
-    def default_previous(self) -> Period | None:
-        """The latest earlier period on any framework (by opening date, then code)."""
-        earlier = Period.objects.exclude(pk=self.pk)
+    def default_previous(self, cohorts=None) -> Period | None:
+        """The latest earlier period (by opening date, then code) on any framework that
+        shares a cohort with this one: ranks are compared by unit code, so a period of
+        other units is no comparison. ``cohorts`` defaults to the period's own."""
+        if cohorts is None:
+            cohorts = list(self.cohorts.all()) if self.pk else []
+        earlier = Period.objects.exclude(pk=self.pk).filter(cohorts__in=cohorts).distinct()
         if self.opens_on:
             earlier = earlier.filter(opens_on__lt=self.opens_on).order_by("-opens_on", "-code")
         else:

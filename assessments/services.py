@@ -340,7 +340,8 @@ def copy_framework(*, framework: Framework, code: str, name: str) -> Framework:
 def create_period(*, code: str, framework: Framework, cohorts: Iterable[Cohort | str],
                   previous: Period | None = None, opens_on: date | None = None,
                   deadline: date | None = None, name: str | None = None) -> Period:
-    """A new period, open for returns; ``previous`` defaults to the latest earlier period."""
+    """A new period, open for returns; ``previous`` defaults to the latest earlier period
+    that shares a cohort with it."""
     code = (code or "").strip()
     errors = []
     try:
@@ -365,7 +366,8 @@ def create_period(*, code: str, framework: Framework, cohorts: Iterable[Cohort |
         period = Period(code=code, name=name or _("Kỳ đánh giá %(code)s") % {"code": code},
                         framework=framework, opens_on=opens_on, deadline=deadline,
                         status=Period.Status.OPEN)
-        period.previous = previous if previous is not None else period.default_previous()
+        period.previous = (previous if previous is not None
+                           else period.default_previous(cohorts=cohort_list))
         period.save()
         period.cohorts.set(cohort_list)
     return period

@@ -57,14 +57,25 @@ def test_framework_of_a_published_period_refuses_changes_to_its_tree(framework):
     assert framework.indicators.count() == 2
 
 
-def test_default_previous_period_is_the_latest_earlier_one(framework):
-    p2014 = Period.objects.create(code="2014", name="2014", framework=framework,
-                                  opens_on=datetime.date(2014, 1, 1))
-    Period.objects.create(code="2013", name="2013", framework=framework,
-                          opens_on=datetime.date(2013, 1, 1))
-    p2015 = Period.objects.create(code="2015", name="2015", framework=framework,
-                                  opens_on=datetime.date(2015, 1, 1))
+def test_default_previous_period_is_the_latest_earlier_one_sharing_a_cohort(framework,
+                                                                           cohort):
+    provinces = Cohort.objects.create(code="provinces", name="Tỉnh, thành phố")
+
+    def period(code, year, cohorts):
+        p = Period.objects.create(code=code, name=code, framework=framework,
+                                  opens_on=datetime.date(year, 1, 1))
+        p.cohorts.set(cohorts)
+        return p
+
+    p2014 = period("2014", 2014, [cohort])
+    period("2013", 2013, [cohort])
+    national = period("MIC-2014b", 2014, [provinces])
+    p2015 = period("2015", 2015, [cohort])
     assert p2015.default_previous() == p2014
+    assert national.default_previous() is None  # no earlier period of provinces
+    later = Period(code="MIC-2015", name="x", framework=framework,
+                   opens_on=datetime.date(2015, 6, 1))
+    assert later.default_previous(cohorts=[provinces]) == national
 
 
 def test_extension_moves_the_deadline_of_one_unit_only(framework, cohort):
