@@ -95,7 +95,7 @@ def published_periods() -> list[PublishedPeriod]:
     """Periods with a public snapshot, latest first, with the units ranked per cohort."""
     public = RankingSnapshot.objects.filter(is_public=True)
     snapshots = list(public.select_related("period", "period__framework")
-                     .order_by("-period__code"))
+                     .order_by("-published_at", "-period__code"))
     counts = cohort_counts(public)
     return [PublishedPeriod(s.period, s, counts.get(s.pk, [])) for s in snapshots]
 

@@ -93,6 +93,12 @@ def _published_period(report: LoadReport, plan: DemoPeriod, admin: User) -> None
     if not RankingSnapshot.objects.filter(period=period, is_public=True).exists():
         snapshot = compute_snapshot(period=period, actor=admin)
         publish_snapshot(snapshot=snapshot, actor=admin, note="Dữ liệu minh hoạ (demo).")
+        if plan.published_on:
+            # Demo only: date the publication as the real report was dated.
+            when = datetime.datetime.combine(plan.published_on, datetime.time(9, 0),
+                                             tzinfo=timezone.get_current_timezone())
+            RankingSnapshot.objects.filter(pk=snapshot.pk).update(computed_at=when,
+                                                                  published_at=when)
         report.step(f"công bố {plan.code}")
 
 

@@ -33,6 +33,7 @@ class DemoPeriod:
     deadline: datetime.date | None
     previous: str = ""
     returns: str = ""   # the returns workbook; empty for the period left open
+    published_on: datetime.date | None = None   # the day the real report came out
 
     @property
     def year(self) -> int:
@@ -45,16 +46,19 @@ QUANG_NAM_COHORTS = (DEPARTMENTS.code, DISTRICTS.code)
 PUBLISHED = (
     DemoPeriod("QNAM-2014", "Chỉ số ứng dụng CNTT tỉnh Quảng Nam năm 2014", "QNAM",
                QUANG_NAM_COHORTS, datetime.date(2014, 11, 3), datetime.date(2014, 12, 5),
-               returns="returns-qnam-2014.xlsx"),
+               returns="returns-qnam-2014.xlsx", published_on=datetime.date(2014, 12, 30)),
     DemoPeriod("QNAM-2015", "Chỉ số ứng dụng CNTT tỉnh Quảng Nam năm 2015", "QNAM",
                QUANG_NAM_COHORTS, datetime.date(2015, 11, 2), datetime.date(2015, 12, 4),
-               previous="QNAM-2014", returns="returns-qnam-2015.xlsx"),
+               previous="QNAM-2014", returns="returns-qnam-2015.xlsx",
+               published_on=datetime.date(2015, 12, 30)),  # the Sở TT&TT report's date
     DemoPeriod("MIC-2016", "Xếp hạng ứng dụng CNTT, phát triển Chính phủ điện tử các tỉnh, "
                "thành phố năm 2016", "MIC-2016", (PROVINCES.code,), datetime.date(2017, 1, 9),
-               datetime.date(2017, 3, 31), returns="returns-mic-2016.xlsx"),
+               datetime.date(2017, 3, 31), returns="returns-mic-2016.xlsx",
+               published_on=datetime.date(2017, 7, 4)),
     DemoPeriod("MIC-2017", "Xếp hạng ứng dụng CNTT, phát triển Chính phủ điện tử các tỉnh, "
                "thành phố năm 2017", "MIC-2017", (PROVINCES.code,), datetime.date(2018, 1, 8),
-               datetime.date(2018, 3, 30), previous="MIC-2016", returns="returns-mic-2017.xlsx"),
+               datetime.date(2018, 3, 30), previous="MIC-2016", returns="returns-mic-2017.xlsx",
+               published_on=datetime.date(2018, 7, 3)),  # "đầu tháng 7" 2018
 )
 
 #: Left open for the units to fill in: no returns; dates set around the day of loading.

@@ -29,9 +29,9 @@ def framework():
 def test_every_registered_model_has_a_working_changelist_and_add_page(admin_client, framework):
     for model in admin.site._registry:
         info = (model._meta.app_label, model._meta.model_name)
-        response = admin_client.get(reverse("admin:%s_%s_changelist" % info))
+        response = admin_client.get(reverse("admin:{}_{}_changelist".format(*info)))
         assert response.status_code == 200, info
-        response = admin_client.get(reverse("admin:%s_%s_add" % info))
+        response = admin_client.get(reverse("admin:{}_{}_add".format(*info)))
         assert response.status_code in (200, 403), info
 
 

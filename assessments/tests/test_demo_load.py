@@ -6,6 +6,7 @@ the end; each test runs in a savepoint of its own.
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import pytest
@@ -156,6 +157,12 @@ def test_frameworks_and_periods(output):
         "QNAM-2014", "QNAM-2015", "MIC-2016", "MIC-2017"}
     assert Period.objects.get(code="QNAM-2015").previous.code == "QNAM-2014"
     assert Period.objects.get(code="MIC-2017").previous.code == "MIC-2016"
+    assert Period.objects.get(code="MIC-2016").previous is None  # no earlier provinces period
+    published_on = {s.period.code: timezone.localdate(s.published_at)
+                    for s in RankingSnapshot.objects.filter(is_public=True)
+                    .select_related("period")}
+    assert published_on["QNAM-2015"] == datetime.date(2015, 12, 30)  # the report's date
+    assert published_on["MIC-2017"].timetuple()[:2] == (2018, 7)  # "đầu tháng 7" 2018
     still_open = Period.objects.get(code="QNAM-2016")
     assert still_open.status == Period.Status.OPEN
     assert still_open.deadline > timezone.localdate() >= still_open.opens_on
