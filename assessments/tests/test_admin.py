@@ -55,3 +55,29 @@ def test_frozen_framework_is_read_only_in_the_admin(admin_client, framework):
                                         args=[group.pk]))
     assert response.status_code == 200
     assert 'name="name"' not in response.content.decode()  # shown, not editable
+
+
+def test_copy_for_a_new_year_makes_an_editable_copy_of_a_frozen_framework(admin_client,
+                                                                          framework):
+    Period.objects.create(code="2015", name="2015", framework=framework,
+                          status=Period.Status.PUBLISHED)
+    assert framework.is_frozen
+    response = admin_client.post(
+        reverse("admin:assessments_framework_changelist"),
+        {"action": "copy_for_new_year", "_selected_action": [framework.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    copy = Framework.objects.get(code="F-2016")
+    assert copy.copied_from == framework and not copy.is_frozen
+    assert list(copy.groups.values_list("code", "name")) == [("HT", "Hạ tầng")]
+    assert list(copy.indicators.values_list("code", "group__code", "rule")) == [
+        ("lan", "HT", "boolean")]
+    assert "F-2016" in response.content.decode()
+    # the copy is editable in the admin; the original stays frozen
+    change = admin_client.get(reverse("admin:assessments_framework_change", args=[copy.pk]))
+    assert 'name="name"' in change.content.decode()
+    # copying again does not collide with the first copy
+    admin_client.post(reverse("admin:assessments_framework_changelist"),
+                      {"action": "copy_for_new_year", "_selected_action": [framework.pk]})
+    assert Framework.objects.filter(code="F-2016-2").exists()
