@@ -327,3 +327,60 @@ class ImportRecordAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History records: listed and read, never added or edited by hand."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.AnswerChange)
+class AnswerChangeAdmin(ReadOnlyAdmin):
+    list_display = ["at", "answer", "field", "old", "new", "source", "actor"]
+    list_filter = ["field", "source", "answer__submission__period"]
+    search_fields = ["answer__submission__unit__name", "answer__indicator__code"]
+    list_select_related = ["answer__indicator", "answer__submission__unit", "actor"]
+
+
+@admin.register(models.Review)
+class ReviewAdmin(ReadOnlyAdmin):
+    list_display = ["at", "submission", "outcome", "reviewer"]
+    list_filter = ["outcome", "submission__period"]
+    list_select_related = ["submission__unit", "submission__period", "reviewer"]
+
+
+@admin.register(models.ReviewFlag)
+class ReviewFlagAdmin(admin.ModelAdmin):
+    list_display = ["answer", "kind", "message", "checked_by", "checked_at"]
+    list_filter = ["kind", "answer__submission__period"]
+    list_select_related = ["answer__indicator", "answer__submission__unit", "checked_by"]
+    readonly_fields = ["answer", "kind", "message", "computed_at"]
+
+
+class AppealItemInline(admin.TabularInline):
+    model = models.AppealItem
+    extra = 0
+    fields = ["answer", "requested_number", "requested_text", "reason", "decision",
+              "decision_reason", "decided_by", "decided_at"]
+    readonly_fields = ["answer", "requested_number", "requested_text", "reason", "decided_by",
+                       "decided_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.Appeal)
+class AppealAdmin(admin.ModelAdmin):
+    list_display = ["submission", "status", "filed_by", "filed_at", "decided_at"]
+    list_filter = ["status", "submission__period"]
+    list_select_related = ["submission__unit", "submission__period", "filed_by"]
+    readonly_fields = ["submission", "filed_by", "filed_at", "message", "decided_at"]
+    inlines = [AppealItemInline]
+
+    def has_add_permission(self, request):
+        return False

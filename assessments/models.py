@@ -357,6 +357,10 @@ class Period(models.Model):
     previous = models.ForeignKey("self", models.SET_NULL, null=True, blank=True,
                                  related_name="next_periods",
                                  verbose_name=_("kỳ so sánh"))
+    appeal_until = models.DateField(
+        _("hạn phúc khảo"), null=True, blank=True,
+        help_text=_("Sau khi công bố, đơn vị được đề nghị phúc khảo đến hết ngày này."),
+    )
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
 
     class Meta:
@@ -466,6 +470,10 @@ class Answer(models.Model):
     adjusted_number = models.FloatField(_("giá trị điều chỉnh (số)"), null=True, blank=True)
     adjusted_text = models.CharField(_("giá trị điều chỉnh (chữ)"), max_length=2000, blank=True)
     review_comment = models.TextField(_("ý kiến thẩm định"), blank=True)
+    open_for_correction = models.BooleanField(
+        _("mở để đơn vị sửa"), default=False,
+        help_text=_("Khi phiếu bị trả lại, chỉ các câu được nêu tên mới mở để đơn vị sửa."),
+    )
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
                                     blank=True, related_name="+",
                                     verbose_name=_("người thẩm định"))
@@ -606,3 +614,160 @@ class ImportRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.file_name}"
+
+
+class AnswerChange(models.Model):
+    """One change of an answer: who, when, which field, old → new (the answer's history)."""
+
+    class Field(models.TextChoices):
+        VALUE = "value", _("giá trị")
+        EXPLANATION = "explanation", _("giải trình")
+        ADJUSTED = "adjusted", _("giá trị điều chỉnh")
+        VERDICT = "verdict", _("kết quả thẩm định")
+        EVIDENCE = "evidence", _("tài liệu kiểm chứng")
+
+    class Source(models.TextChoices):
+        FORM = "form", _("biểu mẫu")
+        WORKBOOK = "workbook", _("tệp Excel")
+        REVIEW = "review", _("thẩm định")
+        APPEAL = "appeal", _("phúc khảo")
+
+    answer = models.ForeignKey(Answer, models.CASCADE, related_name="changes",
+                               verbose_name=_("câu trả lời"))
+    field = models.CharField(_("trường"), max_length=12, choices=Field.choices)
+    old = models.CharField(_("giá trị cũ"), max_length=2000, blank=True)
+    new = models.CharField(_("giá trị mới"), max_length=2000, blank=True)
+    source = models.CharField(_("nguồn"), max_length=10, choices=Source.choices,
+                              default=Source.FORM)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name=_("người thay đổi"))
+    at = models.DateTimeField(_("lúc"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("thay đổi câu trả lời")
+        verbose_name_plural = _("lịch sử thay đổi câu trả lời")
+
+    def __str__(self) -> str:
+        return f"{self.answer_id}.{self.field}: {self.old} → {self.new}"
+
+
+class Review(models.Model):
+    """A reviewer's decision on a submission: returned (naming the answers to fix), approved
+    or reopened, with the message meant for the unit."""
+
+    class Outcome(models.TextChoices):
+        RETURNED = "returned", _("Trả lại để bổ sung")
+        APPROVED = "approved", _("Duyệt")
+        REOPENED = "reopened", _("Mở lại")
+
+    submission = models.ForeignKey(Submission, models.CASCADE, related_name="reviews",
+                                   verbose_name=_("phiếu báo cáo"))
+    outcome = models.CharField(_("kết quả"), max_length=10, choices=Outcome.choices)
+    message = models.TextField(_("nội dung gửi đơn vị"), blank=True)
+    answers = models.ManyToManyField(Answer, blank=True, related_name="reviews",
+                                     verbose_name=_("các câu cần sửa"))
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                 blank=True, related_name="+",
+                                 verbose_name=_("người thẩm định"))
+    at = models.DateTimeField(_("lúc"), default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        get_latest_by = "at"
+        verbose_name = _("lượt thẩm định")
+        verbose_name_plural = _("lượt thẩm định")
+
+    def __str__(self) -> str:
+        return f"{self.submission} – {self.get_outcome_display()}"
+
+
+class ReviewFlag(models.Model):
+    """A data-quality flag computed before review; the reviewer marks it checked."""
+
+    class Kind(models.TextChoices):
+        FAR_FROM_LAST_YEAR = "last_year", _("Khác xa năm trước")
+        FAR_FROM_COHORT = "cohort", _("Khác xa các đơn vị cùng nhóm")
+        RATIO_ABOVE_100 = "ratio_100", _("Tỷ lệ trên 100 %")
+        EVIDENCE_MISSING = "evidence", _("Thiếu tài liệu kiểm chứng bắt buộc")
+
+    answer = models.ForeignKey(Answer, models.CASCADE, related_name="flags",
+                               verbose_name=_("câu trả lời"))
+    kind = models.CharField(_("loại"), max_length=12, choices=Kind.choices)
+    message = models.CharField(_("mô tả"), max_length=500)
+    computed_at = models.DateTimeField(_("tính lúc"), default=timezone.now)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                   blank=True, related_name="+",
+                                   verbose_name=_("người kiểm tra"))
+    checked_at = models.DateTimeField(_("kiểm tra lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("cảnh báo số liệu")
+        verbose_name_plural = _("cảnh báo số liệu")
+        constraints = [
+            models.UniqueConstraint(fields=["answer", "kind"], name="review_flag_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.answer_id}: {self.get_kind_display()}"
+
+
+class Appeal(models.Model):
+    """A unit's request for re-examination (phúc khảo) after publication."""
+
+    class Status(models.TextChoices):
+        FILED = "filed", _("Đã gửi")
+        DECIDED = "decided", _("Đã giải quyết")
+
+    submission = models.ForeignKey(Submission, models.CASCADE, related_name="appeals",
+                                   verbose_name=_("phiếu báo cáo"))
+    status = models.CharField(_("trạng thái"), max_length=10, choices=Status.choices,
+                              default=Status.FILED)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                 blank=True, related_name="+", verbose_name=_("người gửi"))
+    filed_at = models.DateTimeField(_("gửi lúc"), default=timezone.now)
+    message = models.TextField(_("nội dung"), blank=True)
+    decided_at = models.DateTimeField(_("giải quyết lúc"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-filed_at"]
+        verbose_name = _("đề nghị phúc khảo")
+        verbose_name_plural = _("đề nghị phúc khảo")
+
+    def __str__(self) -> str:
+        return f"{self.submission} – {self.get_status_display()}"
+
+
+class AppealItem(models.Model):
+    """One answer named in an appeal, with the reviewer's decision and reason."""
+
+    class Decision(models.TextChoices):
+        PENDING = "", _("Chưa quyết định")
+        ACCEPTED = "accepted", _("Chấp nhận")
+        REJECTED = "rejected", _("Không chấp nhận")
+
+    appeal = models.ForeignKey(Appeal, models.CASCADE, related_name="items",
+                               verbose_name=_("đề nghị phúc khảo"))
+    answer = models.ForeignKey(Answer, models.CASCADE, related_name="appeal_items",
+                               verbose_name=_("câu trả lời"))
+    requested_number = models.FloatField(_("giá trị đề nghị (số)"), null=True, blank=True)
+    requested_text = models.CharField(_("giá trị đề nghị (chữ)"), max_length=2000, blank=True)
+    reason = models.TextField(_("lý do"))
+    decision = models.CharField(_("quyết định"), max_length=10, choices=Decision.choices,
+                                default=Decision.PENDING, blank=True)
+    decision_reason = models.TextField(_("lý do quyết định"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                   blank=True, related_name="+",
+                                   verbose_name=_("người quyết định"))
+    decided_at = models.DateTimeField(_("quyết định lúc"), null=True, blank=True)
+    old_value = models.CharField(_("giá trị trước phúc khảo"), max_length=2000, blank=True)
+
+    class Meta:
+        verbose_name = _("nội dung phúc khảo")
+        verbose_name_plural = _("nội dung phúc khảo")
+        constraints = [
+            models.UniqueConstraint(fields=["appeal", "answer"], name="appeal_item_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}/{self.answer_id}"

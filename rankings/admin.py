@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import RankingSnapshot
+from .models import IndicatorCrosswalk, RankingSnapshot, Scenario
 
 
 @admin.register(RankingSnapshot)
@@ -43,3 +43,20 @@ class RankingSnapshotAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, _("Đã công bố %(s)s.") % {"s": snapshot},
                                   messages.SUCCESS)
+
+
+@admin.register(Scenario)
+class ScenarioAdmin(admin.ModelAdmin):
+    list_display = ["name", "period", "created_by", "updated_at"]
+    list_filter = ["period"]
+    search_fields = ["name", "description"]
+    readonly_fields = ["created_by", "created_at", "updated_at"]
+
+
+@admin.register(IndicatorCrosswalk)
+class IndicatorCrosswalkAdmin(admin.ModelAdmin):
+    list_display = ["source", "target", "factor", "note"]
+    list_filter = ["source__framework", "target__framework"]
+    search_fields = ["source__code", "target__code", "note"]
+    list_select_related = ["source__framework", "target__framework"]
+    raw_id_fields = ["source", "target"]

@@ -137,3 +137,55 @@ class IndicatorResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id}/{self.indicator_id}: {self.points}"
+
+
+class Scenario(models.Model):
+    """A saved what-if: changed weights or aggregations over a period's official framework.
+
+    The official snapshot is never touched; a scenario is recomputed on demand.
+    ``changes`` holds ``{"groups": {code: {"weight": w, "aggregation": a}},
+    "indicators": {code: {"weight": w}}, "root": {"aggregation": a}}``.
+    """
+
+    period = models.ForeignKey(Period, models.CASCADE, related_name="scenarios",
+                               verbose_name=_("kỳ đánh giá"))
+    name = models.CharField(_("tên kịch bản"), max_length=200)
+    description = models.TextField(_("mô tả"), blank=True)
+    changes = models.JSONField(_("thay đổi"), default=dict)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True,
+                                   blank=True, related_name="+", verbose_name=_("người tạo"))
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        ordering = ["period", "name"]
+        verbose_name = _("kịch bản giả định")
+        verbose_name_plural = _("kịch bản giả định")
+        constraints = [
+            models.UniqueConstraint(fields=["period", "name"], name="scenario_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period.code}: {self.name}"
+
+
+class IndicatorCrosswalk(models.Model):
+    """Maps an indicator of an earlier framework onto one of a later framework, so that
+    last year's data can be scored on this year's framework (a comparable series)."""
+
+    source = models.ForeignKey(Indicator, models.CASCADE, related_name="crosswalk_targets",
+                               verbose_name=_("tiêu chí năm trước"))
+    target = models.ForeignKey(Indicator, models.CASCADE, related_name="crosswalk_sources",
+                               verbose_name=_("tiêu chí năm nay"))
+    factor = models.FloatField(_("hệ số quy đổi"), default=1.0)
+    note = models.CharField(_("ghi chú"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("đối chiếu tiêu chí")
+        verbose_name_plural = _("đối chiếu tiêu chí")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target"], name="crosswalk_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source.code} → {self.target.code}"
