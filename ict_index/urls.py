@@ -13,6 +13,9 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("bao-cao/", include("assessments.urls_returns")),
+    path("tham-dinh/", include("assessments.urls_review")),
+    path("phan-tich/", include("rankings.urls_analysis")),
     path("", include("rankings.urls")),
     prefix_default_language=False,
 )
