@@ -34,6 +34,7 @@ from .models import (
     code_validator,
 )
 from .selectors import framework_spec
+from .workbooks.engine_messages import describe_issue
 from .workbooks.errors import CellError, Problems
 from .workbooks.framework import read_framework, write_framework
 from .workbooks.reader import open_workbook
@@ -357,7 +358,8 @@ def create_period(*, code: str, framework: Framework, cohorts: Iterable[Cohort |
     issues = validate_framework(framework_spec(framework))
     if issues:
         errors.append(_("Bộ tiêu chí %(code)s chưa hợp lệ: %(issues)s")
-                      % {"code": framework.code, "issues": "; ".join(map(str, issues))})
+                      % {"code": framework.code,
+                         "issues": "; ".join(describe_issue(issue) for issue in issues)})
     with transaction.atomic():
         if code and Period.objects.filter(code=code).exists():
             errors.append(_("Đã có kỳ đánh giá mã %(code)s.") % {"code": code})

@@ -33,6 +33,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from assessments.models import CriterionGroup, Indicator, Period, Unit
+from assessments.workbooks.engine_messages import describe_issue
 from rankings.engine import EngineResult, FrameworkError, compute
 
 from .inputs import engine_inputs, snapshot_digest
@@ -83,7 +84,8 @@ def _run_engine(period: Period) -> tuple[EngineResult, str]:
     except FrameworkError as exc:
         raise ValidationError(
             [_("Bộ tiêu chí %(code)s không hợp lệ: %(issue)s")
-             % {"code": period.framework.code, "issue": issue} for issue in exc.issues]
+             % {"code": period.framework.code, "issue": describe_issue(issue)}
+             for issue in exc.issues]
         ) from exc
     except ValueError as exc:
         raise ValidationError(_("Dữ liệu của kỳ %(code)s không tính được: %(error)s")

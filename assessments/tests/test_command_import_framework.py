@@ -38,6 +38,6 @@ def test_engine_issues_are_listed_with_their_cells(db, tmp_path):
     status, _out, err = run_command("import_framework",
                                     str(write_xlsx(tmp_path / "f.xlsx", sheets)))
     assert status == 1
-    assert "Sheet groups, ô C2 (HT): the groups form a cycle: HT -> HT1 -> HT" in err
-    assert "Sheet indicators, ô F5 (lan): 'magic' is not one of" in err
+    assert "Sheet groups, ô C2 (HT): các nhóm tiêu chí tạo thành vòng lặp: HT -> HT1 -> HT." in err
+    assert "Sheet indicators, ô F5 (lan): giá trị 'magic' không nằm trong" in err
     assert Framework.objects.count() == 0

@@ -93,29 +93,33 @@ def groups(code, column, value):
 
 @pytest.mark.parametrize("sheets, expected", [
     (groups("HT", "parent", "HT1"),
-     "Sheet groups, ô C2 (HT): the groups form a cycle: HT -> HT1 -> HT"),
-    (groups("HT", "parent", "NOPE"), "Sheet groups, ô C2 (HT): parent 'NOPE' is not a known group"),
+     "Sheet groups, ô C2 (HT): các nhóm tiêu chí tạo thành vòng lặp: HT -> HT1 -> HT."),
+    (groups("HT", "parent", "NOPE"),
+     "Sheet groups, ô C2 (HT): nhóm cha 'NOPE' không có trong danh sách nhóm tiêu chí."),
     (framework_sheets(groups=framework_sheets()["groups"] + [["RONG", "Nhóm rỗng"]]),
-     "Sheet groups, ô A5 (RONG): group 'RONG' has no children"),
-    (groups("UD", "weight", 0), "Sheet groups, ô E4 (UD): weight must be a number above 0"),
+     "Sheet groups, ô A5 (RONG): nhóm 'RONG' không có nhóm con hay tiêu chí nào."),
+    (groups("UD", "weight", 0), "Sheet groups, ô E4 (UD): weight phải là số lớn hơn 0"),
     (groups("UD", "weight", "nặng"), "Sheet groups, ô E4 (UD): giá trị 'nặng' không phải là số."),
-    (groups("UD", "aggregation", "median"), "Sheet groups, ô D4 (UD): 'median' is not one of"),
-    (indicators("may_tinh", "rule", "magic"), "Sheet indicators, ô F2 (may_tinh): 'magic' is "
-                                              "not one of"),
+    (groups("UD", "aggregation", "median"),
+     "Sheet groups, ô D4 (UD): giá trị 'median' không nằm trong các giá trị cho phép"),
+    (indicators("may_tinh", "rule", "magic"), "Sheet indicators, ô F2 (may_tinh): giá trị "
+                                              "'magic' không nằm trong các giá trị cho phép"),
     (indicators("may_tinh", "value_type", "money"),
-     "Sheet indicators, ô D2 (may_tinh): 'money' is not one of"),
+     "Sheet indicators, ô D2 (may_tinh): giá trị 'money' không nằm trong"),
     (indicators("may_tinh", "group", "XX"),
-     "Sheet indicators, ô B2 (may_tinh): group 'XX' is not a known group"),
+     "Sheet indicators, ô B2 (may_tinh): nhóm 'XX' không có trong danh sách nhóm tiêu chí."),
     (indicators("mt_per_cb", "formula", "may_tinh / nhan_vien"),
-     "Sheet indicators, ô P4 (mt_per_cb): formula names unknown indicator 'nhan_vien'"),
+     "Sheet indicators, ô P4 (mt_per_cb): công thức dùng tiêu chí không có trong bộ tiêu chí: "
+     "'nhan_vien'."),
     (indicators("mt_per_cb", "formula", "mt_per_cb + 1"),
-     "Sheet indicators, ô P4 (mt_per_cb): the formula names its own indicator"),
+     "Sheet indicators, ô P4 (mt_per_cb): công thức dùng chính tiêu chí của nó."),
     (indicators("mt_per_cb", "formula", "may_tinh / (can_bo"),
-     "Sheet indicators, ô P4 (mt_per_cb): formula:"),
-    (indicators("lan", "weight", 0), "Sheet indicators, ô I5 (lan): weight must be a number "
-                                     "above 0"),
-    (indicators("lan", "weight", -1), "Sheet indicators, ô I5 (lan): weight must be a number "
-                                      "above 0"),
+     "Sheet indicators, ô P4 (mt_per_cb): công thức: cần ')' nhưng gặp cuối công thức (cột "
+     "19)."),
+    (indicators("lan", "weight", 0), "Sheet indicators, ô I5 (lan): weight phải là số lớn hơn "
+                                     "0"),
+    (indicators("lan", "weight", -1), "Sheet indicators, ô I5 (lan): weight phải là số lớn hơn "
+                                      "0"),
     (indicators("lan", "weight", "abc"), "Sheet indicators, ô I5 (lan): giá trị 'abc' không "
                                          "phải là số."),
     (indicators("lan", "inverse", "maybe"), "Sheet indicators, ô J5 (lan): giá trị 'maybe' "
@@ -123,20 +127,20 @@ def groups(code, column, value):
     (indicators("lan", "min", "6.477"), "Sheet indicators, ô N5 (lan): giá trị '6.477' không "
                                         "rõ nghĩa"),
     (indicators("ty_le_dvc", "params", "lo=0;hi"),
-     "Sheet indicators, ô G6 (ty_le_dvc): tham số không hợp lệ: params piece 2 ('hi') is "
-     "not of the form key=value"),
+     "Sheet indicators, ô G6 (ty_le_dvc): tham số không hợp lệ: phần 2 ('hi') không có dạng "
+     "khoá=giá trị."),
     (indicators("mt_per_cb", "params", "target=abc"),
-     "Sheet indicators, ô G4 (mt_per_cb): target must be a number above 0"),
-    (indicators("ty_le_dvc", "max", -5), "Sheet indicators, ô O6 (ty_le_dvc): min (0.0) is above "
-                                         "max (-5.0)"),
+     "Sheet indicators, ô G4 (mt_per_cb): target phải là số lớn hơn 0"),
+    (indicators("ty_le_dvc", "max", -5), "Sheet indicators, ô O6 (ty_le_dvc): min (0.0) lớn "
+                                         "hơn max (-5.0)."),
     (framework_sheets(indicators=framework_sheets()["indicators"] + [
         ["lan", "HT", "Lặp mã", "boolean", None, "boolean"]]),
-     "Sheet indicators, ô A10 (lan): code 'lan' is already used by another indicator"),
+     "Sheet indicators, ô A10 (lan): mã 'lan' đã được dùng cho một tiêu chí khác."),
     (framework_sheets(indicators=framework_sheets()["indicators"] + [
         ["HT", "HT", "Trùng mã nhóm", "boolean", None, "boolean"]]),
-     "Sheet indicators, ô A10 (HT): code 'HT' is already used by a group"),
+     "Sheet indicators, ô A10 (HT): mã 'HT' đã được dùng cho một nhóm tiêu chí."),
     (framework_sheets(bands=framework_sheets()["bands"] + [["Xuất sắc", 80]]),
-     "Sheet bands, ô B6 (Xuất sắc): bands 'Tốt' and 'Xuất sắc' have the same min_score"),
+     "Sheet bands, ô B6 (Xuất sắc): hai xếp loại 'Tốt' và 'Xuất sắc' có cùng điểm tối thiểu"),
     (framework_sheets(bands=framework_sheets()["bands"] + [["Xuất sắc", None]]),
      "Sheet bands, ô B6 (Xuất sắc): thiếu điểm tối thiểu."),
     (framework_sheets(settings=framework_sheets()["settings"] + [["scal", 100]]),
@@ -144,9 +148,9 @@ def groups(code, column, value):
     (framework_sheets(settings=set_cell(framework_sheets()["settings"], "decimals", "value", 2.5)),
      "Sheet settings, ô B7 (decimals): giá trị '2.5' không phải là số nguyên."),
     (framework_sheets(settings=set_cell(framework_sheets()["settings"], "decimals", "value", 9)),
-     "Sheet settings, ô B7 (decimals): decimals must be a whole number from 0 to 6"),
+     "Sheet settings, ô B7 (decimals): decimals phải là số nguyên từ 0 đến 6"),
     (framework_sheets(settings=set_cell(framework_sheets()["settings"], "ties", "value", "x")),
-     "Sheet settings, ô B9 (ties): 'x' is not one of"),
+     "Sheet settings, ô B9 (ties): giá trị 'x' không nằm trong"),
     (framework_sheets(settings=set_cell(framework_sheets()["settings"], "code", "value",
                                         "MIC 2017")),
      "Sheet settings, ô B2 (code): mã bộ tiêu chí 'MIC 2017' chỉ được gồm"),
@@ -182,7 +186,8 @@ def test_a_framework_without_a_scored_indicator_is_refused(db, tmp_path):
         row[rows[0].index("formula")] = None
         row[rows[0].index("value_type")] = "number"
     errors = refused(tmp_path, framework_sheets(indicators=rows))
-    assert errors == ["Sheet indicators (MIC-2017): the framework has no scored indicator"]
+    assert errors == ["Sheet indicators (MIC-2017): bộ tiêu chí không có tiêu chí nào được tính "
+                      "điểm (mọi tiêu chí đều có rule 'none')."]
 
 
 def test_a_missing_sheet_is_an_error(db, tmp_path):

@@ -28,6 +28,7 @@ from rankings.engine import (
     validate_framework,
 )
 
+from .engine_messages import issue_message
 from .errors import Problems
 from .reader import INVALID, Row, Table, Workbook, read_table
 from .values import ValueProblem, parse_bool, parse_integer, parse_number, parse_text
@@ -147,7 +148,8 @@ def read_framework(book: Workbook, problems: Problems) -> ParsedFramework | None
 
 
 def report_issue(parsed: ParsedFramework, issue: FrameworkIssue, problems: Problems) -> None:
-    """Record an engine issue at the sheet and cell of the code and field it names."""
+    """Record an engine issue at the sheet and cell of the code and field it names, in the
+    user's language."""
     rows = parsed.rows.get((issue.kind, issue.code), [])
     if issue.kind == "settings" and issue.field == "indicators":
         rows = []  # "the framework has no scored indicator": the whole sheet
@@ -156,12 +158,12 @@ def report_issue(parsed: ParsedFramework, issue: FrameworkIssue, problems: Probl
         table = parsed.tables.get(SHEET_OF_KIND.get(issue.kind, SETTINGS_SHEET))
         sheet = table.name if table else SHEET_OF_KIND.get(issue.kind, "")
     if not rows:
-        problems.error(sheet, "", issue.code, issue.message)
+        problems.error(sheet, "", issue.code, issue_message(issue))
         return
     # For "code already used" the later row is the offending one.
     row = rows[-1] if issue.field == "code" and len(rows) > 1 else rows[0]
     column = "value" if issue.kind == "settings" else issue.field
-    problems.error(row.table.name, row.cell(column), issue.code, issue.message)
+    problems.error(row.table.name, row.cell(column), issue.code, issue_message(issue))
 
 
 def _read_settings(reader: _Reader, table: Table) -> dict:
@@ -247,7 +249,7 @@ def _params(raw) -> dict[str, str]:
     try:
         return parse_params(parse_text(raw, max_length=500))
     except FrameworkError as error:
-        reason = "; ".join(issue.message for issue in error.issues)
+        reason = "; ".join(issue_message(issue) for issue in error.issues)
         raise ValueProblem(_("tham số không hợp lệ: %(error)s") % {"error": reason}) from error
 
 

@@ -29,11 +29,18 @@ FUNCTIONS = {"min": (1, None), "max": (1, None), "abs": (1, 1)}
 
 
 class FormulaError(ValueError):
-    """A formula that cannot be parsed. ``position`` is the 0-based offset in the text."""
+    """A formula that cannot be parsed. ``position`` is the 0-based offset in the text.
 
-    def __init__(self, message: str, position: int):
+    ``message`` is English; ``key`` (``"formula.empty"``) and ``params`` (values as text)
+    let a user interface say the same in its own language (see ``FrameworkIssue``).
+    """
+
+    def __init__(self, message: str, position: int, key: str = "",
+                 params: Mapping[str, str] | None = None):
         self.message = message
         self.position = position
+        self.key = key
+        self.params = dict(params or {})
         super().__init__(f"{message} at column {position + 1}")
 
     @property
@@ -49,6 +56,12 @@ class _Token:
     kind: str  # "num", "name", "op", "(", ")", ",", "end"
     text: str
     pos: int
+
+
+def _found(token: _Token) -> dict[str, str]:
+    """The params naming a token: its kind (``end``, ``num``, ``name``, a symbol) and text."""
+    kind = token.kind if token.kind in ("end", "num", "name") else "symbol"
+    return {"found": _describe(token), "found_kind": kind, "found_text": token.text}
 
 
 def _describe(token: _Token) -> str:
@@ -86,7 +99,8 @@ def _tokenize(text: str) -> list[_Token]:
                 while i < n and text[i].isascii() and text[i].isdigit():
                     i += 1
                 if i == digits and (i - 1 == start):
-                    raise FormulaError("a '.' must be part of a number or a code", start)
+                    raise FormulaError("a '.' must be part of a number or a code", start,
+                                       "formula.lone_dot")
             tokens.append(_Token("num", text[start:i], start))
         elif _is_name_start(char):
             start = i
@@ -100,7 +114,8 @@ def _tokenize(text: str) -> list[_Token]:
             tokens.append(_Token(char, char, i))
             i += 1
         else:
-            raise FormulaError(f"unexpected character {char!r}", i)
+            raise FormulaError(f"unexpected character {char!r}", i,
+                               "formula.unexpected_character", {"char": repr(char)})
     tokens.append(_Token("end", "", n))
     return tokens
 
@@ -152,21 +167,25 @@ class _Parser:
 
     def expect(self, kind: str, what: str) -> _Token:
         if self.token.kind != kind:
-            raise FormulaError(f"expected {what} but found {_describe(self.token)}", self.token.pos)
+            key = "formula.expected_symbol" if what in ("')'", "'('") else (
+                "formula.expected_close_or_comma")
+            raise FormulaError(f"expected {what} but found {_describe(self.token)}",
+                               self.token.pos, key, {"expected": what, **_found(self.token)})
         return self.advance()
 
     def parse(self):
         if self.token.kind == "end":
-            raise FormulaError("the formula is empty", 0)
+            raise FormulaError("the formula is empty", 0, "formula.empty")
         node = self.expr()
         if self.token.kind != "end":
-            raise FormulaError(f"unexpected {_describe(self.token)}", self.token.pos)
+            raise FormulaError(f"unexpected {_describe(self.token)}", self.token.pos,
+                               "formula.unexpected", _found(self.token))
         return node
 
     def _enter(self, pos: int) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise FormulaError("the formula is nested too deeply", pos)
+            raise FormulaError("the formula is nested too deeply", pos, "formula.too_deep")
 
     def expr(self):
         self._enter(self.token.pos)
@@ -209,15 +228,17 @@ class _Parser:
             self.expect(")", "')'")
             return node
         if token.kind == "end":
-            raise FormulaError("the formula ends where a value was expected", token.pos)
+            raise FormulaError("the formula ends where a value was expected", token.pos,
+                               "formula.ends_early")
         raise FormulaError(f"expected a number, a code or '(' but found {_describe(token)}",
-                           token.pos)
+                           token.pos, "formula.expected_operand", _found(token))
 
     def call(self, name: _Token):
         func = name.text.lower()
         if func not in FUNCTIONS:
             raise FormulaError(
-                f"unknown function {name.text!r} (only min, max and abs are allowed)", name.pos)
+                f"unknown function {name.text!r} (only min, max and abs are allowed)", name.pos,
+                "formula.unknown_function", {"name": repr(name.text)})
         self.expect("(", "'('")
         args = [self.expr()]
         while self.token.kind == ",":
@@ -227,7 +248,9 @@ class _Parser:
         low, high = FUNCTIONS[func]
         if len(args) < low or (high is not None and len(args) > high):
             count = "exactly one argument" if high == 1 else "at least one argument"
-            raise FormulaError(f"{func}() takes {count}, not {len(args)}", name.pos)
+            key = "formula.one_argument" if high == 1 else "formula.some_arguments"
+            raise FormulaError(f"{func}() takes {count}, not {len(args)}", name.pos, key,
+                               {"function": func, "count": str(len(args))})
         return Call(func, tuple(args))
 
 
@@ -314,9 +337,10 @@ def _evaluate(node, columns: Mapping[str, np.ndarray], length: int):
 def parse_formula(text: str) -> Formula:
     """Parse ``text``; raises :class:`FormulaError` (with ``position``) when it is invalid."""
     if not isinstance(text, str):
-        raise FormulaError("a formula must be text", 0)
+        raise FormulaError("a formula must be text", 0, "formula.not_text")
     if len(text) > MAX_LENGTH:
-        raise FormulaError(f"the formula is longer than {MAX_LENGTH} characters", MAX_LENGTH)
+        raise FormulaError(f"the formula is longer than {MAX_LENGTH} characters", MAX_LENGTH,
+                           "formula.too_long", {"max": str(MAX_LENGTH)})
     tree = _Parser(text).parse()
     codes: set[str] = set()
     _collect_codes(tree, codes)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from dataclasses import field as dataclass_field
 
 RULES = ("direct", "boolean", "ratio", "bands", "choice", "goalpost", "minmax", "zscore", "none")
 RELATIVE_RULES = ("minmax", "zscore")
@@ -107,12 +108,18 @@ class FrameworkIssue:
 
     ``kind`` is ``settings``, ``group``, ``indicator`` or ``band``; ``code`` names the
     group/indicator, the settings key or the band label; ``field`` the column concerned.
+    ``message`` is English. ``key`` names the message in a stable, machine-readable way
+    (``"formula.unknown_indicator"``) and ``params`` holds the values it shows, already as
+    text, so that a user interface can show it in its own language; ``key`` is ``""`` for a
+    message without one. Neither takes part in comparisons.
     """
 
     kind: str
     code: str
     field: str
     message: str
+    key: str = dataclass_field(default="", compare=False)
+    params: Mapping[str, str] = dataclass_field(default_factory=dict, compare=False)
 
     def __str__(self) -> str:
         where = f"{self.kind} {self.code!r}" if self.code else self.kind
@@ -122,8 +129,10 @@ class FrameworkIssue:
 class FrameworkError(ValueError):
     """An invalid framework (or params text); ``issues`` lists every problem found."""
 
-    def __init__(self, issues: list[FrameworkIssue] | str):
+    def __init__(self, issues: list[FrameworkIssue] | str, *, key: str = "",
+                 params: Mapping[str, str] | None = None):
         if isinstance(issues, str):
-            issues = [FrameworkIssue("indicator", "", "params", issues)]
+            issues = [FrameworkIssue("indicator", "", "params", issues, key=key,
+                                     params=dict(params or {}))]
         self.issues: list[FrameworkIssue] = list(issues)
         super().__init__("; ".join(str(issue) for issue in self.issues) or "invalid framework")
