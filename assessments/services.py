@@ -84,9 +84,11 @@ class ImportSummary:
                             "created": c["answers_created"], "changed": c["answers_changed"],
                             "unchanged": c["answers_unchanged"]})
             for unit in self.units:
+                shown = {**unit, "before": _status_text(unit["before"]),
+                         "after": _status_text(unit["after"])}
                 lines.append("  " + _("%(unit)s: %(before)s → %(after)s; %(created)d mới, "
                                       "%(changed)d thay đổi, %(unchanged)d không đổi.")
-                             % unit)
+                             % shown)
         elif self.kind == "framework":
             lines.append(_("Bộ tiêu chí %(code)s: %(groups)d nhóm, %(indicators)d tiêu chí, "
                            "%(bands)d xếp loại.") % c)
@@ -96,6 +98,11 @@ class ImportSummary:
         if self.dry_run:
             lines.append(_("Chạy thử: không ghi gì vào cơ sở dữ liệu."))
         return lines
+
+
+def _status_text(status: str) -> str:
+    """A submission status as users read it ("Đã nộp"); anything else as it is ("-")."""
+    return str(Status(status).label) if status in Status.values else status
 
 
 def _record(summary: ImportSummary, *, actor=None, period=None) -> ImportRecord:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 
 from rankings.models import RankingSnapshot
 from rankings.services import compute_snapshot, publish_snapshot
@@ -54,13 +56,13 @@ def load_demo(*, today: datetime.date | None = None) -> LoadReport:
         for code, file_name in FRAMEWORK_FILES.items():
             if not Framework.objects.filter(code=code).exists():
                 import_framework(source=FIXTURES / file_name, actor=admin)
-                report.step(f"bộ tiêu chí {code}")
+                report.step(_("bộ tiêu chí %(code)s") % {"code": code})
         for plan in PUBLISHED:
             _published_period(report, plan, admin)
         if not Period.objects.filter(code=OPEN.code).exists():
             _create_period(OPEN, opens_on=today - datetime.timedelta(days=OPEN_DAYS_BEFORE),
                            deadline=today + datetime.timedelta(days=OPEN_DAYS_AFTER))
-            report.step(f"kỳ {OPEN.code} đang mở")
+            report.step(_("kỳ %(code)s đang mở") % {"code": OPEN.code})
     return report
 
 
@@ -72,7 +74,8 @@ def _units(report: LoadReport, admin: User) -> None:
     if any(counts[key] for key in ("cohorts_created", "cohorts_updated", "units_created",
                                    "units_updated")):
         import_units(source=source, actor=admin)
-        report.step(f"{counts['units_created']} đơn vị mới, {counts['units_updated']} cập nhật")
+        report.step(_("%(created)d đơn vị mới, %(updated)d cập nhật")
+                    % {"created": counts["units_created"], "updated": counts["units_updated"]})
 
 
 def _create_period(plan: DemoPeriod, **dates) -> Period:
@@ -86,10 +89,10 @@ def _published_period(report: LoadReport, plan: DemoPeriod, admin: User) -> None
     period = Period.objects.filter(code=plan.code).first()
     if period is None:
         period = _create_period(plan, opens_on=plan.opens_on, deadline=plan.deadline)
-        report.step(f"kỳ {plan.code}")
+        report.step(_("kỳ %(code)s") % {"code": plan.code})
     if not period.submissions.exists():
         import_returns(period=period, source=FIXTURES / plan.returns, approve=True, actor=admin)
-        report.step(f"báo cáo {plan.code}")
+        report.step(_("báo cáo %(code)s") % {"code": plan.code})
     if not RankingSnapshot.objects.filter(period=period, is_public=True).exists():
         snapshot = compute_snapshot(period=period, actor=admin)
         publish_snapshot(snapshot=snapshot, actor=admin, note="Dữ liệu minh hoạ (demo).")
@@ -99,12 +102,13 @@ def _published_period(report: LoadReport, plan: DemoPeriod, admin: User) -> None
                                              tzinfo=timezone.get_current_timezone())
             RankingSnapshot.objects.filter(pk=snapshot.pk).update(computed_at=when,
                                                                   published_at=when)
-        report.step(f"công bố {plan.code}")
+        report.step(_("công bố %(code)s") % {"code": plan.code})
 
 
-def _add_accounts(report: LoadReport, users: list[User], what: str) -> None:
+def _add_accounts(report: LoadReport, users: list[User], what) -> None:
     """Create the ``users`` that do not exist yet, all with the demo password (hashed once:
-    hashing it for each of the hundred-odd accounts would take most of the load's time)."""
+    hashing it for each of the hundred-odd accounts would take most of the load's time).
+    ``what`` says what they are, a message with ``%(n)d`` for their number."""
     existing = set(User.objects.filter(username__in=[u.username for u in users])
                    .values_list("username", flat=True))
     new = [user for user in users if user.username not in existing]
@@ -113,7 +117,7 @@ def _add_accounts(report: LoadReport, users: list[User], what: str) -> None:
         for user in new:
             user.password = password
         User.objects.bulk_create(new)
-        report.step(f"{len(new)} {what}")
+        report.step(what % {"n": len(new)})
 
 
 def _staff_accounts(report: LoadReport) -> User:
@@ -123,7 +127,8 @@ def _staff_accounts(report: LoadReport) -> User:
              first_name="Quản trị", last_name="hệ thống"),
         User(username="reviewer", role=User.Role.REVIEWER, first_name="Cán bộ",
              last_name="thẩm định"),
-    ], "tài khoản quản trị, thẩm định")
+    ], ngettext_lazy("%(n)d tài khoản quản trị, thẩm định", "%(n)d tài khoản quản trị, thẩm định",
+                     "n"))
     return User.objects.get(username="admin")
 
 
@@ -134,4 +139,4 @@ def _unit_accounts(report: LoadReport) -> None:
         User(username=unit.code.lower(), role=User.Role.UNIT_STAFF, unit=unit,
              first_name="Cán bộ", last_name=unit.name[:150])
         for unit in units
-    ], "tài khoản cán bộ đơn vị")
+    ], ngettext_lazy("%(n)d tài khoản cán bộ đơn vị", "%(n)d tài khoản cán bộ đơn vị", "n"))

@@ -18,7 +18,7 @@ def test_import_returns_prints_counts_per_unit(period, tmp_path):
     assert status == 0, err
     assert "Kỳ 2017, tệp r.xlsx:" in out
     assert "Bố cục wide: 2 đơn vị; câu trả lời: 4 mới, 0 thay đổi, 0 không đổi." in out
-    assert "H-A: - → submitted; 2 mới, 0 thay đổi, 0 không đổi." in out
+    assert "H-A: - → Đã nộp; 2 mới, 0 thay đổi, 0 không đổi." in out
     assert set(Submission.objects.values_list("status", flat=True)) == {"submitted"}
 
 
