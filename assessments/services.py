@@ -634,3 +634,404 @@ def _write_returns(period, parsed, plan, submissions, units, approve, *, actor, 
     Answer.objects.bulk_create(
         plan.upserts, update_conflicts=True, unique_fields=["submission", "indicator"],
         update_fields=["value_number", "value_text", "explanation", "updated_at"])
+
+
+# --- Review (ICT office) ------------------------------------------------------------------
+# The provincial ICT office's actions on submissions (issue 4): verdicts per answer, return
+# for correction naming the answers to fix, approve, reopen, bulk approve, data-quality
+# flags, appeals (phúc khảo) and the publication of a correction. Notifications are sent
+# by e-mail once the transaction has committed.
+
+from . import models as _models  # noqa: E402
+from . import notifications as _notifications  # noqa: E402
+from .models import Appeal, AppealItem, Review, ReviewFlag, ValueType  # noqa: E402
+
+_Change = _models.AnswerChange
+
+REVIEWABLE = (Status.SUBMITTED, Status.RESUBMITTED)
+
+
+def _review_locked(submission: Submission) -> Submission:
+    return (Submission.objects.select_for_update(of=("self",))
+            .select_related("period", "unit").get(pk=submission.pk))
+
+
+def _shown_value(number, text, value_type: str) -> str:
+    value = Answer.raw_value(number, text, value_type)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def parse_answer_value(indicator: Indicator, raw) -> tuple[float | None, str]:
+    """``(number, text)`` for a value typed by a reviewer or a unit for ``indicator``;
+    raises ValidationError naming the indicator."""
+    from .workbooks.values import (
+        ValueProblem,
+        parse_bool,
+        parse_integer,
+        parse_number,
+        parse_percent,
+        parse_text,
+    )
+
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise ValidationError(_("Tiêu chí %(code)s: cần nhập giá trị.")
+                              % {"code": indicator.code})
+    try:
+        kind = indicator.value_type
+        if kind == ValueType.PERCENT:
+            number = parse_percent(raw)
+        elif kind == ValueType.INTEGER:
+            number = float(parse_integer(raw))
+        elif kind == ValueType.BOOLEAN:
+            number = 1.0 if parse_bool(raw) else 0.0
+        elif kind in (ValueType.CHOICE, ValueType.TEXT):
+            return None, parse_text(raw, max_length=2000)
+        else:
+            number = parse_number(raw)
+    except ValueProblem as exc:
+        raise ValidationError(_("Tiêu chí %(code)s: %(problem)s")
+                              % {"code": indicator.code, "problem": exc}) from exc
+    if indicator.min_value is not None and number < indicator.min_value:
+        raise ValidationError(_("Tiêu chí %(code)s: giá trị %(value)g nhỏ hơn mức tối thiểu "
+                                "%(min)g.") % {"code": indicator.code, "value": number,
+                                               "min": indicator.min_value})
+    if indicator.max_value is not None and number > indicator.max_value:
+        raise ValidationError(_("Tiêu chí %(code)s: giá trị %(value)g lớn hơn mức tối đa "
+                                "%(max)g.") % {"code": indicator.code, "value": number,
+                                               "max": indicator.max_value})
+    return number, ""
+
+
+def review_answer(*, answer: Answer, verdict: str, adjusted_value=None, comment: str = "",
+                  reviewer) -> Answer:
+    """Record the reviewer's verdict on one answer of a submitted (or resubmitted) return.
+
+    ``adjusted`` needs a value and a comment; ``needs_info`` needs a comment. The change of
+    verdict and of the adjusted value is kept as _Change(source="review").
+    """
+    comment = (comment or "").strip()
+    if verdict not in (Answer.Verdict.ACCEPTED, Answer.Verdict.ADJUSTED,
+                       Answer.Verdict.NEEDS_INFO):
+        raise ValidationError(_("Kết quả thẩm định không hợp lệ: %(v)s.") % {"v": verdict})
+    if verdict in (Answer.Verdict.ADJUSTED, Answer.Verdict.NEEDS_INFO) and not comment:
+        raise ValidationError(_("Tiêu chí %(code)s: điều chỉnh hoặc yêu cầu bổ sung cần có ý "
+                                "kiến thẩm định.") % {"code": answer.indicator.code})
+    number, text = None, ""
+    if verdict == Answer.Verdict.ADJUSTED:
+        number, text = parse_answer_value(answer.indicator, adjusted_value)
+    with transaction.atomic():
+        submission = _review_locked(answer.submission)
+        if submission.status not in REVIEWABLE:
+            raise ValidationError(_("Phiếu của %(unit)s đang ở trạng thái '%(status)s': chỉ "
+                                    "thẩm định phiếu đã nộp hoặc đã nộp lại.")
+                                  % {"unit": submission.unit.code,
+                                     "status": _status_label(submission.status)})
+        locked = Answer.objects.select_related("indicator").get(pk=answer.pk)
+        value_type = locked.indicator.value_type
+        now = timezone.now()
+        changes = []
+        if locked.verdict != verdict:
+            changes.append(_Change(answer=locked, field=_Change.Field.VERDICT,
+                                        old=locked.verdict, new=verdict,
+                                        source=_Change.Source.REVIEW, actor=reviewer,
+                                        at=now))
+        old_adjusted = (_shown_value(locked.adjusted_number, locked.adjusted_text, value_type)
+                        if locked.verdict == Answer.Verdict.ADJUSTED else "")
+        new_adjusted = (_shown_value(number, text, value_type)
+                        if verdict == Answer.Verdict.ADJUSTED else "")
+        if old_adjusted != new_adjusted:
+            changes.append(_Change(answer=locked, field=_Change.Field.ADJUSTED,
+                                        old=old_adjusted, new=new_adjusted,
+                                        source=_Change.Source.REVIEW, actor=reviewer,
+                                        at=now))
+        locked.verdict = verdict
+        locked.adjusted_number = number
+        locked.adjusted_text = text
+        locked.review_comment = comment
+        locked.reviewed_by = reviewer
+        locked.reviewed_at = now
+        locked.save(update_fields=["verdict", "adjusted_number", "adjusted_text",
+                                   "review_comment", "reviewed_by", "reviewed_at",
+                                   "updated_at"])
+        _Change.objects.bulk_create(changes)
+    return locked
+
+
+def _answers_of(submission: Submission, answers) -> list[Answer]:
+    ids = {a.pk if isinstance(a, Answer) else int(a) for a in answers}
+    found = list(Answer.objects.filter(submission=submission, pk__in=ids)
+                 .select_related("indicator"))
+    if len(found) != len(ids):
+        raise ValidationError(_("Có câu trả lời không thuộc phiếu của %(unit)s.")
+                              % {"unit": submission.unit.code})
+    return found
+
+
+def _send_back(*, submission: Submission, answers, message: str, reviewer, outcome: str,
+               reopen: bool) -> Review:
+    message = (message or "").strip()
+    if not message:
+        raise ValidationError(_("Cần có nội dung gửi đơn vị (lý do, các câu cần sửa)."))
+    answer_ids = list(answers or [])
+    if not answer_ids:
+        raise ValidationError(_("Cần chọn ít nhất một câu trả lời để đơn vị sửa."))
+    with transaction.atomic():
+        locked = _review_locked(submission)
+        expected = (Status.APPROVED,) if reopen else REVIEWABLE
+        if locked.status not in expected:
+            raise ValidationError(_("Không thể trả lại phiếu của %(unit)s ở trạng thái "
+                                    "'%(status)s'.") % {"unit": locked.unit.code,
+                                                       "status": _status_label(locked.status)})
+        named = _answers_of(locked, answer_ids)
+        transition_submission(submission=locked, to_status=Status.RETURNED, actor=reviewer,
+                              message=message, reopen=reopen)
+        Answer.objects.filter(submission=locked).update(open_for_correction=False)
+        Answer.objects.filter(pk__in=[a.pk for a in named]).update(open_for_correction=True)
+        review = Review.objects.create(submission=locked, outcome=outcome, message=message,
+                                       reviewer=_actor(reviewer))
+        review.answers.set(named)
+        transaction.on_commit(lambda: _notifications.submission_returned(review))
+    for name in ("status", "version", "submitted_at", "approved_at"):
+        setattr(submission, name, getattr(locked, name))
+    return review
+
+
+def return_submission(*, submission: Submission, answers, message: str, reviewer) -> Review:
+    """Send a submitted return back to the unit, opening only the named answers."""
+    return _send_back(submission=submission, answers=answers, message=message,
+                      reviewer=reviewer, outcome=Review.Outcome.RETURNED, reopen=False)
+
+
+def reopen_submission(*, submission: Submission, reason: str, answers, reviewer) -> Review:
+    """Reopen an approved return (explicitly, with a reason), opening the named answers."""
+    return _send_back(submission=submission, answers=answers, message=reason,
+                      reviewer=reviewer, outcome=Review.Outcome.REOPENED, reopen=True)
+
+
+def _approval_blockers(submission: Submission) -> list[str]:
+    pending = list(Answer.objects.filter(submission=submission,
+                                         verdict=Answer.Verdict.NEEDS_INFO)
+                   .values_list("indicator__code", flat=True))
+    if pending:
+        return [_("%(unit)s: các câu cần bổ sung chưa được giải quyết: %(codes)s.")
+                % {"unit": submission.unit.code, "codes": ", ".join(pending)}]
+    return []
+
+
+def approve_submission(*, submission: Submission, reviewer, message: str = "") -> Review:
+    """Approve (and lock) a submitted or resubmitted return. Answers not yet reviewed are
+    accepted as given; an answer still marked "needs information" blocks approval."""
+    with transaction.atomic():
+        locked = _review_locked(submission)
+        if locked.status not in REVIEWABLE:
+            raise ValidationError(_("Không thể duyệt phiếu của %(unit)s ở trạng thái "
+                                    "'%(status)s'.") % {"unit": locked.unit.code,
+                                                       "status": _status_label(locked.status)})
+        blockers = _approval_blockers(locked)
+        if blockers:
+            raise ValidationError(blockers)
+        now = timezone.now()
+        Answer.objects.filter(submission=locked, verdict=Answer.Verdict.PENDING).update(
+            verdict=Answer.Verdict.ACCEPTED, reviewed_by=_actor(reviewer), reviewed_at=now)
+        Answer.objects.filter(submission=locked).update(open_for_correction=False)
+        transition_submission(submission=locked, to_status=Status.APPROVED, actor=reviewer,
+                              message=message)
+        review = Review.objects.create(submission=locked, outcome=Review.Outcome.APPROVED,
+                                       message=(message or "").strip(),
+                                       reviewer=_actor(reviewer), at=now)
+        transaction.on_commit(lambda: _notifications.submission_approved(review))
+    for name in ("status", "version", "submitted_at", "approved_at"):
+        setattr(submission, name, getattr(locked, name))
+    return review
+
+
+def bulk_approve(*, submissions, reviewer) -> list[Review]:
+    """Approve several clean returns at once: each must be submitted or resubmitted,
+    complete, without an unchecked flag and without an answer needing information.
+    Nothing is approved when one of them is not clean (the message names it)."""
+    from .review_selectors import unclean_reasons
+
+    submissions = list(submissions)
+    if not submissions:
+        raise ValidationError(_("Chưa chọn phiếu nào để duyệt."))
+    with transaction.atomic():
+        problems = unclean_reasons(submissions)
+        if problems:
+            raise ValidationError(problems)
+        return [approve_submission(submission=s, reviewer=reviewer) for s in submissions]
+
+
+def compute_flags(*, period: Period) -> dict[str, int]:
+    """Recompute the period's data-quality flags (flags.py). A flag that still applies
+    keeps its "checked" mark; one that no longer applies is removed."""
+    from .flags import period_flags
+
+    found = period_flags(period)
+    with transaction.atomic():
+        Period.objects.select_for_update().get(pk=period.pk)
+        existing = {(f.answer_id, f.kind): f for f in
+                    ReviewFlag.objects.filter(answer__submission__period=period)}
+        wanted = {(row.answer_id, row.kind): row.message for row in found}
+        stale = [f.pk for key, f in existing.items() if key not in wanted]
+        ReviewFlag.objects.filter(pk__in=stale).delete()
+        now = timezone.now()
+        new, changed = [], []
+        for key, text in wanted.items():
+            flag = existing.get(key)
+            if flag is None:
+                new.append(ReviewFlag(answer_id=key[0], kind=key[1], message=text[:500],
+                                      computed_at=now))
+            elif flag.message != text[:500]:
+                flag.message, flag.computed_at = text[:500], now
+                changed.append(flag)
+        ReviewFlag.objects.bulk_create(new, batch_size=1000)
+        ReviewFlag.objects.bulk_update(changed, ["message", "computed_at"], batch_size=1000)
+    return {"created": len(new), "removed": len(stale), "kept": len(wanted) - len(new)}
+
+
+def check_flag(*, flag: ReviewFlag, reviewer, checked: bool = True) -> ReviewFlag:
+    """Mark a flag as checked by the reviewer (or undo that)."""
+    with transaction.atomic():
+        locked = ReviewFlag.objects.select_for_update().get(pk=flag.pk)
+        locked.checked_by = _actor(reviewer) if checked else None
+        locked.checked_at = timezone.now() if checked else None
+        locked.save(update_fields=["checked_by", "checked_at"])
+    return locked
+
+
+def appeal_open(period: Period, *, today: date | None = None) -> bool:
+    """Whether units may file an appeal now: the period is published (or in appeal) and
+    today is not after ``appeal_until``."""
+    today = today or timezone.localdate()
+    return (period.status in (Period.Status.PUBLISHED, Period.Status.APPEAL)
+            and period.appeal_until is not None and today <= period.appeal_until)
+
+
+def file_appeal(*, submission: Submission, items, message: str = "", user,
+                today: date | None = None) -> Appeal:
+    """A unit asks for re-examination of named answers after publication.
+
+    ``items``: ``[{"answer": Answer|id, "requested_value": raw, "reason": str}, ...]``;
+    every item needs a reason; the requested value is optional (checked by the indicator's
+    type). One appeal at a time per submission.
+    """
+    items = list(items or [])
+    if not items:
+        raise ValidationError(_("Cần nêu ít nhất một câu trả lời đề nghị phúc khảo."))
+    with transaction.atomic():
+        locked = _review_locked(submission)
+        if not appeal_open(locked.period, today=today):
+            raise ValidationError(_("Kỳ %(code)s không trong thời hạn phúc khảo.")
+                                  % {"code": locked.period.code})
+        if locked.status != Status.APPROVED:
+            raise ValidationError(_("Chỉ phúc khảo được phiếu đã duyệt."))
+        if locked.appeals.filter(status=Appeal.Status.FILED).exists():
+            raise ValidationError(_("Đơn vị đã có một đề nghị phúc khảo đang chờ giải quyết."))
+        answers = {a.pk: a for a in _answers_of(locked, [i["answer"] for i in items])}
+        rows, errors = [], []
+        for item in items:
+            answer_id = item["answer"].pk if isinstance(item["answer"], Answer) else int(
+                item["answer"])
+            answer = answers[answer_id]
+            reason = (item.get("reason") or "").strip()
+            if not reason:
+                errors.append(_("Tiêu chí %(code)s: cần nêu lý do phúc khảo.")
+                              % {"code": answer.indicator.code})
+                continue
+            number, text = None, ""
+            raw = item.get("requested_value")
+            if raw is not None and str(raw).strip():
+                try:
+                    number, text = parse_answer_value(answer.indicator, raw)
+                except ValidationError as exc:
+                    errors.extend(exc.messages)
+                    continue
+            rows.append(AppealItem(answer=answer, reason=reason, requested_number=number,
+                                   requested_text=text))
+        if errors:
+            raise ValidationError(errors)
+        appeal = Appeal.objects.create(submission=locked, filed_by=_actor(user),
+                                       message=(message or "").strip())
+        for row in rows:
+            row.appeal = appeal
+        AppealItem.objects.bulk_create(rows)
+        if locked.period.status == Period.Status.PUBLISHED:
+            Period.objects.filter(pk=locked.period_id).update(status=Period.Status.APPEAL)
+        transaction.on_commit(lambda: _notifications.appeal_filed(appeal))
+    return appeal
+
+
+def decide_appeal_item(*, item: AppealItem, decision: str, reason: str, reviewer,
+                       value=None) -> AppealItem:
+    """Decide one appealed answer with a reason. Accepting changes the scored value: the
+    answer becomes "adjusted" to ``value`` (default: the value the unit asked for), logged
+    as _Change(source="appeal"). The appeal is decided once every item is."""
+    reason = (reason or "").strip()
+    if decision not in (AppealItem.Decision.ACCEPTED, AppealItem.Decision.REJECTED):
+        raise ValidationError(_("Quyết định không hợp lệ: %(d)s.") % {"d": decision})
+    if not reason:
+        raise ValidationError(_("Quyết định phúc khảo cần có lý do."))
+    with transaction.atomic():
+        locked = (AppealItem.objects.select_for_update(of=("self",))
+                  .select_related("appeal", "answer__indicator").get(pk=item.pk))
+        if locked.decision:
+            raise ValidationError(_("Nội dung phúc khảo này đã được quyết định."))
+        answer = locked.answer
+        indicator = answer.indicator
+        if decision == AppealItem.Decision.ACCEPTED:
+            if value is not None and str(value).strip():
+                number, text = parse_answer_value(indicator, value)
+            elif locked.requested_number is not None or locked.requested_text:
+                number, text = locked.requested_number, locked.requested_text
+            else:
+                raise ValidationError(_("Tiêu chí %(code)s: chấp nhận phúc khảo cần giá trị "
+                                        "mới.") % {"code": indicator.code})
+            now = timezone.now()
+            old = _shown_value(*((answer.adjusted_number, answer.adjusted_text)
+                                 if answer.verdict == Answer.Verdict.ADJUSTED
+                                 else (answer.value_number, answer.value_text)),
+                               indicator.value_type)
+            new = _shown_value(number, text, indicator.value_type)
+            locked.old_value = old
+            _Change.objects.create(answer=answer, field=_Change.Field.ADJUSTED,
+                                        old=old, new=new, source=_Change.Source.APPEAL,
+                                        actor=_actor(reviewer), at=now)
+            answer.verdict = Answer.Verdict.ADJUSTED
+            answer.adjusted_number, answer.adjusted_text = number, text
+            answer.review_comment = reason
+            answer.reviewed_by, answer.reviewed_at = _actor(reviewer), now
+            answer.save(update_fields=["verdict", "adjusted_number", "adjusted_text",
+                                       "review_comment", "reviewed_by", "reviewed_at",
+                                       "updated_at"])
+        locked.decision = decision
+        locked.decision_reason = reason
+        locked.decided_by = _actor(reviewer)
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["old_value", "decision", "decision_reason", "decided_by",
+                                   "decided_at"])
+        appeal = locked.appeal
+        if not appeal.items.filter(decision=AppealItem.Decision.PENDING).exists():
+            appeal.status = Appeal.Status.DECIDED
+            appeal.decided_at = timezone.now()
+            appeal.save(update_fields=["status", "decided_at"])
+            transaction.on_commit(lambda: _notifications.appeal_decided(appeal))
+    return locked
+
+
+def publish_results(*, snapshot, reviewer, note: str = ""):
+    """Publish a computed snapshot (rankings.services.publish_snapshot) and tell the units.
+    Publishing after an appeal ends the appeal stage of the period."""
+    from rankings.services import publish_snapshot
+
+    with transaction.atomic():
+        published = publish_snapshot(snapshot=snapshot, actor=_actor(reviewer), note=note)
+        transaction.on_commit(lambda: _notifications.results_published(published))
+    return published
+
+# --- end of Review (ICT office) -----------------------------------------------------------
