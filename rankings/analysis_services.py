@@ -1,0 +1,399 @@
+"""The analysis of published rankings (issue 6), on the Django side.
+
+The engine's analysis (``rankings.engine.analysis``) works on plain frames; this module
+feeds it the stored, official snapshots and keeps the saved scenarios:
+
+- ``snapshot_result(snapshot)``: a stored snapshot as the engine's ``EngineResult`` (three
+  queries), so that an analysis starts from exactly what was published;
+- ``explain_rank_change(unit=, period=, node=)``: why a unit's total or group score and
+  rank moved since the period's comparison period (the selector the unit profile and the
+  reviewer's preview call);
+- ``unit_improvements``, ``period_whatif``, ``period_robustness``, ``comparable_result``;
+- scenarios: ``save_scenario``, ``delete_scenario``, ``scenario_csv``.
+
+Published snapshots never change (a correction is a new snapshot), so the official inputs
+of an analysis are cached per snapshot in the process (``official``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from assessments.models import CriterionGroup, Indicator, Period, Unit
+from assessments.selectors import framework_spec
+from assessments.workbooks.engine_messages import describe_issue
+from assessments.workbooks.reader import open_workbook
+from rankings.engine import EngineResult, FrameworkError, FrameworkSpec
+from rankings.engine.analysis import (
+    Decomposition,
+    Improvements,
+    MonteCarloResult,
+    Reaggregator,
+    ScenarioError,
+    WhatIfResult,
+    apply_changes,
+    comparable_series,
+    decompose,
+    improvements,
+    monte_carlo,
+    normalise_changes,
+    whatif,
+)
+
+from .inputs import engine_inputs
+from .models import (
+    GroupResult,
+    IndicatorCrosswalk,
+    IndicatorResult,
+    RankingSnapshot,
+    Scenario,
+    UnitResult,
+)
+from .selectors import public_snapshot
+from .services import escape_text
+
+#: Monte Carlo limits for a request from the page (the command line has none).
+MAX_DRAWS = 5000
+
+
+@dataclass
+class Official:
+    """A published snapshot ready for analysis."""
+
+    snapshot: RankingSnapshot
+    framework: FrameworkSpec
+    result: EngineResult
+    reaggregator: Reaggregator
+
+
+# --- official snapshots --------------------------------------------------------------------
+
+def snapshot_result(snapshot: RankingSnapshot) -> EngineResult:
+    """The stored snapshot as an ``EngineResult`` (sorted as the engine sorts)."""
+    units = pd.DataFrame(list(
+        UnitResult.objects.filter(snapshot=snapshot, assessed=True).values_list(
+            "unit__code", "cohort__code", "score", "score_exact", "max_score", "rank",
+            "previous_rank", "rank_change", "band")),
+        columns=["unit_code", "cohort", "score", "score_exact", "max_score", "rank",
+                 "previous_rank", "rank_change", "band"])
+    for column in ("rank", "previous_rank", "rank_change"):
+        units[column] = pd.array(units[column].astype(object).where(units[column].notna(),
+                                                                     None), dtype="Int64")
+    units["band"] = units["band"].where(units["band"] != "", None)
+    units = units.sort_values(["cohort", "unit_code"], kind="mergesort").reset_index(drop=True)
+    cohort_of = dict(zip(units["unit_code"], units["cohort"], strict=True))
+    groups = pd.DataFrame(list(
+        GroupResult.objects.filter(snapshot=snapshot).values_list(
+            "unit__code", "group__code", "group__parent__code", "fraction", "score_exact",
+            "score", "max_score", "rank", "previous_rank", "rank_change")),
+        columns=["unit_code", "group_code", "parent", "fraction", "score_exact", "score",
+                 "max_score", "rank", "previous_rank", "rank_change"])
+    groups["parent"] = groups["parent"].fillna("")
+    groups.insert(1, "cohort", groups["unit_code"].map(cohort_of))
+    for column in ("rank", "previous_rank", "rank_change"):
+        groups[column] = pd.array(groups[column].astype(object).where(groups[column].notna(),
+                                                                       None), dtype="Int64")
+    for column in ("fraction", "score_exact", "score", "max_score"):
+        groups[column] = groups[column].astype(float)
+    indicators = pd.DataFrame(list(
+        IndicatorResult.objects.filter(snapshot=snapshot).values_list(
+            "unit__code", "indicator__code", "indicator__group__code",
+            "indicator__value_type", "value_number", "value_text", "fraction", "points",
+            "max_points")),
+        columns=["unit_code", "indicator_code", "group_code", "value_type", "number", "text",
+                 "fraction", "points", "max_points"])
+    indicators.insert(1, "cohort", indicators["unit_code"].map(cohort_of))
+    indicators["value"] = [
+        _stored_value(value_type, number, text) for value_type, number, text in zip(
+            indicators["value_type"], indicators["number"], indicators["text"], strict=True)]
+    for column in ("fraction", "points", "max_points"):
+        indicators[column] = indicators[column].astype(float)
+    indicators = indicators[["unit_code", "cohort", "indicator_code", "group_code", "value",
+                             "fraction", "points", "max_points"]]
+    return EngineResult(units, groups, indicators, snapshot.inputs_digest)
+
+
+def _stored_value(value_type: str, number, text: str):
+    if text:
+        return text
+    if number is None or (isinstance(number, float) and np.isnan(number)):
+        return None
+    if value_type == "boolean":
+        return bool(number)
+    return float(number)
+
+
+_cache: OrderedDict[int, Official] = OrderedDict()
+_cache_lock = threading.Lock()
+CACHE_SIZE = 8
+
+
+def official(snapshot: RankingSnapshot) -> Official:
+    """``snapshot`` ready for analysis, cached per snapshot (published ones never change)."""
+    key = snapshot.pk
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None and hit.snapshot.inputs_digest == snapshot.inputs_digest:
+            _cache.move_to_end(key)
+            return hit
+    framework = framework_spec(snapshot.period.framework)
+    result = snapshot_result(snapshot)
+    item = Official(snapshot, framework, result, Reaggregator(framework, result))
+    with _cache_lock:
+        _cache[key] = item
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return item
+
+
+def published(period: Period) -> Official:
+    """The period's public snapshot ready for analysis; ``ValidationError`` if none."""
+    snapshot = public_snapshot(period)
+    if snapshot is None:
+        raise ValidationError(_("Kỳ %(code)s chưa công bố kết quả.") % {"code": period.code})
+    return official(snapshot)
+
+
+# --- why did the rank change ---------------------------------------------------------------
+
+def explain_rank_change(*, unit: Unit, period: Period, node: str = "") -> Decomposition | None:
+    """Why ``unit``'s score and rank on ``node`` (``""``: the total, else a group code) moved
+    between the published snapshots of ``period.previous`` and ``period``.
+
+    ``None`` when either period has no public snapshot or the unit was not assessed in
+    both; the ``Decomposition`` has ``reason = "missing"`` when a score is missing.
+    """
+    if period.previous_id is None:
+        return None
+    now_snapshot, prev_snapshot = public_snapshot(period), public_snapshot(period.previous)
+    if now_snapshot is None or prev_snapshot is None:
+        return None
+    now, prev = official(now_snapshot), official(prev_snapshot)
+    assessed = (set(now.result.units["unit_code"]) & set(prev.result.units["unit_code"]))
+    if unit.code not in assessed:
+        return None
+    try:
+        return decompose(prev.framework, prev.result, now.framework, now.result, unit.code,
+                         node)
+    except ValueError:
+        return None
+
+
+# --- improvements, what-if, robustness, comparable series -----------------------------------
+
+def unit_improvements(*, unit: Unit, period: Period, combine: int = 3) -> Improvements:
+    """The cheapest next steps of ``unit`` on ``period``'s published ranking."""
+    item = published(period)
+    inputs = engine_inputs(period)
+    return improvements(item.framework, inputs.units, inputs.values, unit.code,
+                        result=item.result, combine=combine)
+
+
+def _scenario_error(exc: Exception) -> ValidationError:
+    if isinstance(exc, FrameworkError):
+        return ValidationError([describe_issue(issue) for issue in exc.issues])
+    return ValidationError(list(getattr(exc, "problems", [str(exc)])))
+
+
+def period_whatif(*, period: Period, changes: dict | None) -> WhatIfResult:
+    """The published ranking of ``period`` recomputed under ``changes``."""
+    item = published(period)
+    try:
+        return whatif(item.framework, item.result, changes, reaggregator=item.reaggregator)
+    except (ScenarioError, FrameworkError) as exc:
+        raise _scenario_error(exc) from exc
+
+
+def period_robustness(*, period: Period, weight_range: float = 0.25, draws: int = 1000,
+                      aggregation_switch: bool = True, seed: int = 0) -> MonteCarloResult:
+    """The Monte Carlo uncertainty analysis of ``period``'s published ranking."""
+    errors = {}
+    if not 0 <= weight_range < 1:
+        errors["weight_range"] = _("Biên độ trọng số phải từ 0 đến dưới 100 %.")
+    if not 1 <= draws <= MAX_DRAWS:
+        errors["draws"] = _("Số lần rút phải từ 1 đến %(max)s.") % {"max": MAX_DRAWS}
+    if errors:
+        raise ValidationError(errors)
+    item = published(period)
+    return monte_carlo(item.framework, item.result, draws, weight_range, aggregation_switch,
+                       seed, reaggregator=item.reaggregator)
+
+
+def crosswalk_for(previous: Period, period: Period) -> list[tuple[str, str, float]]:
+    """``(source_code, target_code, factor)`` from the admin's crosswalk between the two
+    periods' frameworks."""
+    rows = IndicatorCrosswalk.objects.filter(
+        source__framework_id=previous.framework_id, target__framework_id=period.framework_id
+    ).values_list("source__code", "target__code", "factor")
+    return [(s, t, float(f)) for s, t, f in rows]
+
+
+def comparable_result(*, period: Period) -> EngineResult | None:
+    """The comparison period's approved answers scored on ``period``'s framework (through
+    the crosswalk, and same indicator codes where no crosswalk row names the target);
+    ``None`` without a comparison period."""
+    previous = period.previous
+    if previous is None:
+        return None
+    inputs = engine_inputs(previous)
+    framework = framework_spec(period.framework)
+    units = inputs.units[inputs.units["cohort"].isin(
+        list(period.cohorts.values_list("code", flat=True)))]
+    return comparable_series(framework, units, inputs.values, crosswalk_for(previous, period))
+
+
+# --- scenarios -----------------------------------------------------------------------------
+
+def _checked_changes(period: Period, changes) -> dict:
+    item = published(period)
+    try:
+        apply_changes(item.framework, changes)
+    except (ScenarioError, FrameworkError) as exc:
+        raise _scenario_error(exc) from exc
+    return normalise_changes(changes)
+
+
+def save_scenario(*, period: Period, name: str, changes: dict, description: str = "",
+                  actor=None, scenario: Scenario | None = None) -> Scenario:
+    """Create (or, with ``scenario``, update) a named scenario of ``period``'s weights."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Hãy đặt tên cho kịch bản.")})
+    if len(name) > 200:
+        raise ValidationError({"name": _("Tên kịch bản dài quá 200 ký tự.")})
+    clean = _checked_changes(period, changes)
+    try:
+        with transaction.atomic():
+            if scenario is None:
+                return Scenario.objects.create(period=period, name=name, changes=clean,
+                                               description=description, created_by=actor)
+            locked = Scenario.objects.select_for_update().get(pk=scenario.pk, period=period)
+            locked.name, locked.changes, locked.description = name, clean, description
+            locked.save(update_fields=["name", "changes", "description", "updated_at"])
+            return locked
+    except IntegrityError as exc:
+        raise ValidationError({"name": _("Kỳ này đã có kịch bản tên “%(name)s”.")
+                               % {"name": name}}) from exc
+
+
+def delete_scenario(*, scenario: Scenario) -> None:
+    with transaction.atomic():
+        Scenario.objects.filter(pk=scenario.pk).delete()
+
+
+SCENARIO_COLUMNS = ["cohort", "unit_code", "unit_name", "official_score", "official_rank",
+                    "score", "rank", "shift", "band"]
+
+
+def scenario_csv(*, period: Period, changes: dict | None) -> bytes:
+    """The scenario's leaderboard as CSV (UTF-8 with BOM, formula-safe text)."""
+    result = period_whatif(period=period, changes=changes)
+    names = dict(Unit.objects.filter(code__in=list(result.units["unit_code"]))
+                 .values_list("code", "name"))
+    frame = result.units.copy()
+    frame["unit_name"] = frame["unit_code"].map(names).fillna("")
+    frame = frame.sort_values(["cohort", "rank", "unit_code"], na_position="last")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(SCENARIO_COLUMNS)
+    for row in frame[SCENARIO_COLUMNS].astype(object).itertuples(index=False):
+        writer.writerow(["" if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
+                         else escape_text(v) if isinstance(v, str) else v for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def group_names(period: Period) -> dict[str, str]:
+    return dict(CriterionGroup.objects.filter(framework_id=period.framework_id)
+                .values_list("code", "name"))
+
+
+def indicator_names(period: Period) -> dict[str, str]:
+    return dict(Indicator.objects.filter(framework_id=period.framework_id)
+                .values_list("code", "name"))
+
+
+# --- weights files (the whatif command) --------------------------------------------------------
+
+ROOT_NAMES = {"root", "__total__", "tong", "tổng"}
+
+
+def changes_from_file(*, period: Period, path) -> dict:
+    """The ``changes`` written in a weights file: JSON (the scenario's own form) or a
+    spreadsheet/CSV with the columns ``node, weight[, aggregation]`` (``node`` a group or
+    indicator code, or ``root`` for the total's aggregation). ``ValidationError`` naming
+    the row and column of every problem; the changes are checked against the framework."""
+    path = Path(path)
+    if path.suffix.lower() == ".json":
+        try:
+            changes = json.loads(path.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise ValidationError(_("Tệp %(name)s không phải JSON hợp lệ: %(error)s")
+                                  % {"name": path.name, "error": exc}) from exc
+        if not isinstance(changes, dict):
+            raise ValidationError(_("Tệp %(name)s phải chứa một đối tượng JSON "
+                                    "(groups, indicators, root).") % {"name": path.name})
+        return _checked_changes(period, changes)
+    rows = open_workbook(path).first_sheet().rows
+    item = published(period)
+    groups = {g.code for g in item.framework.groups}
+    indicators = {i.code for i in item.framework.indicators}
+    header = [str(v or "").strip().casefold() for v in (rows[0] if rows else [])]
+    problems = []
+    if "node" not in header or "weight" not in header:
+        raise ValidationError(_("Tệp %(name)s: dòng 1 phải có các cột node, weight "
+                                "(và aggregation nếu đổi cách tổng hợp).") % {"name": path.name})
+    at = {name: header.index(name) for name in ("node", "weight", "aggregation")
+          if name in header}
+    changes: dict = {}
+    for number, row in enumerate(rows[1:], start=2):
+        def cell(name, row=row):
+            k = at.get(name)
+            value = row[k] if k is not None and k < len(row) else None
+            return None if value is None or str(value).strip() == "" else value
+        node, weight, aggregation = cell("node"), cell("weight"), cell("aggregation")
+        if node is None and weight is None and aggregation is None:
+            continue
+        node = str(node or "").strip()
+        if node.casefold() in ROOT_NAMES:
+            if weight is not None:
+                problems.append(_("dòng %(row)s, cột weight: tổng không có trọng số.")
+                                % {"row": number})
+            if aggregation is not None:
+                changes.setdefault("root", {})["aggregation"] = str(aggregation).strip()
+            continue
+        if node in groups:
+            entry = changes.setdefault("groups", {}).setdefault(node, {})
+        elif node in indicators:
+            entry = changes.setdefault("indicators", {}).setdefault(node, {})
+            if aggregation is not None:
+                problems.append(_("dòng %(row)s, cột aggregation: tiêu chí %(node)s không có "
+                                  "cách tổng hợp.") % {"row": number, "node": node})
+        else:
+            problems.append(_("dòng %(row)s, cột node: bộ tiêu chí %(framework)s không có "
+                              "nhóm hay tiêu chí mã “%(node)s”.")
+                            % {"row": number, "framework": item.framework.code, "node": node})
+            continue
+        if weight is not None:
+            try:
+                entry["weight"] = float(str(weight).replace(",", ".")) if isinstance(
+                    weight, str) else float(weight)
+            except ValueError:
+                problems.append(_("dòng %(row)s, cột weight: “%(value)s” không phải là số.")
+                                % {"row": number, "value": weight})
+        if aggregation is not None and node in groups:
+            entry["aggregation"] = str(aggregation).strip()
+    if problems:
+        raise ValidationError(problems)
+    return _checked_changes(period, changes)
