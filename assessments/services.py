@@ -1034,4 +1034,33 @@ def publish_results(*, snapshot, reviewer, note: str = ""):
         transaction.on_commit(lambda: _notifications.results_published(published))
     return published
 
+def notify_deadlines(*, days: int, today: date | None = None) -> list[dict]:
+    """E-mail the staff of every unit that has not handed in its return for an open period
+    whose deadline for the unit (with its extension) is within ``days`` days (0 = today).
+    Returns one entry per unit reminded: period, unit, deadline, days_left, sent."""
+    if days < 0:
+        raise ValidationError(_("Số ngày phải từ 0 trở lên."))
+    from datetime import timedelta
+
+    today = today or timezone.localdate()
+    reminded = []
+    periods = Period.objects.filter(status=Period.Status.OPEN).prefetch_related("cohorts")
+    for period in periods:
+        extensions = dict(period.extensions.values_list("unit_id", "until"))
+        handed_in = set(period.submissions.exclude(
+            status__in=[Status.DRAFT, Status.RETURNED]).values_list("unit_id", flat=True))
+        for unit in Unit.objects.filter(active=True, cohort__in=period.cohorts.all()):
+            deadline = period.deadline
+            if unit.pk in extensions and (deadline is None or extensions[unit.pk] > deadline):
+                deadline = extensions[unit.pk]
+            if deadline is None or unit.pk in handed_in:
+                continue
+            if today <= deadline <= today + timedelta(days=days):
+                left = (deadline - today).days
+                sent = _notifications.deadline_approaching(period, unit, deadline, left)
+                reminded.append({"period": period.code, "unit": unit.code,
+                                 "deadline": deadline, "days_left": left, "sent": sent})
+    return reminded
+
+
 # --- end of Review (ICT office) -----------------------------------------------------------
