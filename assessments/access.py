@@ -162,3 +162,26 @@ def unit_staff_required(view):
         return view(request, *args, unit=unit, **kwargs)
 
     return wrapper
+
+
+# --- Unit returns (web form) ------------------------------------------------------------------
+
+def can_recall_submission(user, submission: Submission, *,
+                          today: datetime.date | None = None) -> bool:
+    """The unit's staff may take a submitted (not yet reviewed) return back to draft while
+    the period takes returns and the unit's deadline (with any extension) has not passed."""
+    unit = staff_unit(user)
+    if unit is None or unit.pk != submission.unit_id:
+        return False
+    if submission.status != Submission.Status.SUBMITTED:
+        return False
+    period = submission.period
+    if period.status not in {Period.Status.OPEN, Period.Status.CLOSED}:
+        return False
+    deadline = period.deadline_for(submission.unit)
+    if period.status == Period.Status.CLOSED and deadline == period.deadline:
+        return False
+    today = today or timezone.localdate()
+    return deadline is None or today <= deadline
+
+# --- end of Unit returns (web form) ---------------------------------------------------------

@@ -1064,3 +1064,464 @@ def notify_deadlines(*, days: int, today: date | None = None) -> list[dict]:
 
 
 # --- end of Review (ICT office) -----------------------------------------------------------
+
+
+# --- Unit returns (web form) -------------------------------------------------------------
+# Unit staff fill in their own return on the web (issue 3): answers saved with optimistic
+# concurrency on Submission.version and recorded as AnswerChange, submit/recall, evidence,
+# and the one-unit Excel round trip. Values are parsed by the import's parser.
+
+from .models import AnswerChange, EvidenceFile  # noqa: E402
+
+
+class SubmissionConflict(ValidationError):
+    """A save based on an older version of the submission: nothing was written.
+
+    ``changes`` lists what others changed meanwhile: dicts with ``code``, ``name``,
+    ``field``, ``old`` (what the user started from), ``theirs`` (stored now) and
+    ``yours`` (what the user sent)."""
+
+    def __init__(self, changes: list[dict], version: int):
+        self.changes = changes
+        self.version = version
+        super().__init__(_("Phiếu đã được người khác lưu trong khi bạn đang sửa: chưa lưu gì. "
+                           "Hãy xem các thay đổi bên dưới rồi lưu lại."), code="conflict")
+
+
+@dataclass
+class SaveResult:
+    version: int
+    changed: int
+    changes: list[dict] = field(default_factory=list)
+
+
+def indicator_options(indicator: Indicator) -> dict[str, str] | None:
+    """Option codes of a choice indicator (from its choice rule's params), else None."""
+    if indicator.value_type == "choice" and indicator.rule == "choice" and indicator.params.strip():
+        return parse_params(indicator.params)
+    return None
+
+
+def form_indicators(submission: Submission) -> list[Indicator]:
+    """The indicators of the submission's framework that apply to its unit's cohort."""
+    cohort = submission.unit.cohort.code
+    return [i for i in Indicator.objects.filter(framework_id=submission.period.framework_id)
+            .select_related("group").order_by("order", "code") if i.applies_to_cohort(cohort)]
+
+
+def answer_text(number, text, value_type: str) -> str:
+    """An answer's value as recorded in its history (``""`` when missing)."""
+    if value_type in ("choice", "text"):
+        return text or ""
+    if number is None:
+        return ""
+    if value_type == "boolean":
+        return str(_("Có") if number else _("Không"))
+    return f"{number:.10g}"
+
+
+def parse_answer_for(indicator: Indicator, raw) -> tuple[float | None, str]:
+    """``raw`` (a form field or a cell) parsed as the import parses it."""
+    from .workbooks.values import parse_answer
+
+    return parse_answer(raw, value_type=indicator.value_type, options=indicator_options(indicator),
+                        minimum=indicator.min_value, maximum=indicator.max_value)
+
+
+def _lock_for_unit(submission: Submission, actor) -> Submission:
+    from . import access
+
+    locked = (Submission.objects.select_for_update(of=("self",))
+              .select_related("period", "unit", "unit__cohort").get(pk=submission.pk))
+    if not access.can_edit_submission(actor, locked):
+        raise ValidationError(_("Phiếu này không còn sửa được (đã nộp, đã hết hạn hoặc không "
+                                "thuộc đơn vị của bạn)."), code="locked")
+    return locked
+
+
+def _meanwhile(locked: Submission, indicators: dict[str, Indicator], answers: dict[int, Answer],
+               sent: dict[str, tuple], original: dict[str, tuple] | None) -> list[dict]:
+    """What differs between the user's starting point and the stored answers."""
+    changes = []
+    for code, indicator in indicators.items():
+        answer = answers.get(indicator.id)
+        theirs = ((answer.value_number, answer.value_text, answer.explanation) if answer
+                  else (None, "", ""))
+        start = original.get(code) if original is not None else None
+        yours = sent.get(code)
+        if start is None and yours is None:
+            continue
+        for index, name in ((0, AnswerChange.Field.VALUE), (2, AnswerChange.Field.EXPLANATION)):
+            def show(v, index=index, value_type=indicator.value_type):
+                if not v:
+                    return ""
+                return answer_text(v[0], v[1], value_type) if index == 0 else (v[2] or "")
+            if start is not None:
+                if show(start) == show(theirs):
+                    continue
+            elif yours is None or show(yours) == show(theirs):
+                continue
+            changes.append({"code": code, "name": indicator.name, "field": name,
+                            "field_label": str(AnswerChange.Field(name).label),
+                            "old": show(start), "theirs": show(theirs),
+                            "yours": show(yours) if yours is not None else show(start)})
+    return changes
+
+
+def _write_answers(locked: Submission, indicators: dict[str, Indicator],
+                   values: dict[str, tuple], *, actor, source: str) -> list[dict]:
+    """Store ``values`` (code -> (number, text, explanation or None)) and their history."""
+    now = timezone.now()
+    answers = {a.indicator_id: a for a in Answer.objects.filter(submission=locked)}
+    changes, history, new, changed = [], [], [], []
+    for code, (number, text, explanation) in values.items():
+        indicator = indicators[code]
+        answer = answers.get(indicator.id)
+        if answer is None:
+            if number is None and not text and not explanation:
+                continue
+            answer = Answer(submission=locked, indicator=indicator)
+            new.append(answer)
+        elif answer.pk:
+            changed.append(answer)
+        old_value = answer_text(answer.value_number, answer.value_text, indicator.value_type)
+        new_value = answer_text(number, text, indicator.value_type)
+        touched = False
+        if old_value != new_value or (answer.value_number, answer.value_text) != (number, text):
+            if old_value != new_value:
+                history.append((answer, AnswerChange.Field.VALUE, old_value, new_value))
+                changes.append({"code": code, "field": "value", "old": old_value,
+                                "new": new_value})
+            answer.value_number, answer.value_text = number, text
+            touched = True
+        if explanation is not None and explanation != answer.explanation:
+            history.append((answer, AnswerChange.Field.EXPLANATION, answer.explanation,
+                            explanation))
+            changes.append({"code": code, "field": "explanation", "old": answer.explanation,
+                            "new": explanation})
+            answer.explanation = explanation
+            touched = True
+        if not touched and answer in changed:
+            changed.remove(answer)
+        if not touched and answer in new:
+            new.remove(answer)
+    if not history:
+        return []
+    Answer.objects.bulk_create(new)
+    for answer in changed:
+        answer.updated_at = now
+    Answer.objects.bulk_update(changed, ["value_number", "value_text", "explanation",
+                                         "updated_at"])
+    AnswerChange.objects.bulk_create(
+        AnswerChange(answer=answer, field=name, old=old[:2000], new=new_[:2000], source=source,
+                     actor=_actor(actor), at=now)
+        for answer, name, old, new_ in history)
+    locked.version += 1
+    locked.save(update_fields=["version", "updated_at"])
+    return changes
+
+
+def editable_codes(locked: Submission, indicators: dict[str, Indicator],
+                    answers: dict[int, Answer]) -> set[str]:
+    """Codes the unit may change: all but derived ones; of a returned submission only the
+    answers the reviewer opened."""
+    codes = {code for code, i in indicators.items() if not i.is_derived}
+    if locked.status == Status.RETURNED:
+        codes = {code for code in codes if (answers.get(indicators[code].id) is not None
+                                            and answers[indicators[code].id].open_for_correction)}
+    return codes
+
+
+def save_answers(*, submission: Submission, data: dict, actor, expected_version: int,
+                 original: dict | None = None, source: str = "form") -> SaveResult:
+    """Save the unit's answers: ``data`` maps an indicator code to ``{"value": raw,
+    "explanation": text}`` (either key may be absent: left as it is).
+
+    Every value is parsed as the workbook import parses it; any error (``ValidationError``
+    keyed by indicator code) writes nothing. ``expected_version`` is the submission's
+    version the user started from: if someone saved since, :class:`SubmissionConflict` is
+    raised (``original``: the values the user started from, code -> same dict) and nothing
+    is overwritten. Every change is recorded as an :class:`AnswerChange`.
+    """
+    with transaction.atomic():
+        locked = _lock_for_unit(submission, actor)
+        indicators = {i.code: i for i in form_indicators(locked)}
+        answers = {a.indicator_id: a for a in Answer.objects.filter(submission=locked)}
+        editable = editable_codes(locked, indicators, answers)
+        errors: dict[str, list[str]] = {}
+        values: dict[str, tuple] = {}
+        for code, item in data.items():
+            indicator = indicators.get(code)
+            if indicator is None:
+                errors.setdefault(code, []).append(
+                    _("Tiêu chí %(code)s không có trong phiếu này.") % {"code": code})
+                continue
+            answer = answers.get(indicator.id)
+            stored = ((answer.value_number, answer.value_text, answer.explanation) if answer
+                      else (None, "", ""))
+            number, text = stored[0], stored[1]
+            if "value" in item:
+                try:
+                    number, text = parse_answer_for(indicator, item["value"])
+                except ValueError as problem:
+                    errors.setdefault(code, []).append(_("Giá trị: %(message)s") % {
+                        "message": getattr(problem, "message", str(problem))})
+                    continue
+            explanation = item.get("explanation")
+            if explanation is not None:
+                explanation = str(explanation).strip()
+            new = (number, text, stored[2] if explanation is None else explanation)
+            if new != stored and code not in editable:
+                errors.setdefault(code, []).append(
+                    _("Tiêu chí này không mở để sửa.") if not indicator.is_derived
+                    else _("Tiêu chí này được tính tự động, không nhập."))
+                continue
+            values[code] = (number, text, explanation)
+        if errors:
+            raise ValidationError(errors)
+        if locked.version != expected_version:
+            sent = {code: (v[0], v[1], v[2]) for code, v in values.items()}
+            start = None
+            if original is not None:
+                start = {}
+                for code, item in original.items():
+                    indicator = indicators.get(code)
+                    if indicator is None:
+                        continue
+                    try:
+                        number, text = parse_answer_for(indicator, item.get("value"))
+                    except ValueError:
+                        number, text = None, str(item.get("value") or "")
+                    start[code] = (number, text, str(item.get("explanation") or "").strip())
+            raise SubmissionConflict(_meanwhile(locked, indicators, answers, sent, start),
+                                     locked.version)
+        changes = _write_answers(locked, indicators, values, actor=actor, source=source)
+    submission.version = locked.version
+    return SaveResult(version=locked.version, changed=len(changes), changes=changes)
+
+
+def submission_problems(submission: Submission) -> list[tuple[str, str]]:
+    """Why the submission cannot be submitted yet: (indicator code, message) pairs."""
+    indicators = [i for i in form_indicators(submission) if not i.is_derived]
+    answers = {a.indicator_id: a for a in Answer.objects.filter(submission=submission)
+               .prefetch_related("evidence")}
+    problems = []
+    for indicator in indicators:
+        answer = answers.get(indicator.id)
+        value = answer.value if answer else None
+        if indicator.required and value is None:
+            problems.append((indicator.code, str(_("Chưa nhập giá trị (bắt buộc)."))))
+        if indicator.evidence_required and value is not None:
+            has_evidence = bool(answer and list(answer.evidence.all()))
+            if not has_evidence and not (answer and answer.explanation.strip()):
+                problems.append((indicator.code, str(_(
+                    "Cần tài liệu kiểm chứng; nếu chưa có, hãy ghi giải trình."))))
+    return problems
+
+
+def submit_submission(*, submission: Submission, actor, expected_version: int | None = None
+                      ) -> Submission:
+    """Send the unit's return to the office: only when every required answer is given and
+    evidence (or an explanation) is there where the indicator asks for evidence."""
+    with transaction.atomic():
+        locked = _lock_for_unit(submission, actor)
+        if expected_version is not None and locked.version != expected_version:
+            raise SubmissionConflict([], locked.version)
+        problems = submission_problems(locked)
+        if problems:
+            raise ValidationError({code: [message] for code, message in problems})
+        to_status = Status.RESUBMITTED if locked.status == Status.RETURNED else Status.SUBMITTED
+        transition_submission(submission=locked, to_status=to_status, actor=actor)
+    for name in ("status", "submitted_at", "version", "updated_at"):
+        setattr(submission, name, getattr(locked, name))
+    return submission
+
+
+def recall_submission(*, submission: Submission, actor) -> Submission:
+    """Take a submitted return back to draft, before the unit's deadline."""
+    from . import access
+
+    with transaction.atomic():
+        locked = (Submission.objects.select_for_update(of=("self",))
+                  .select_related("period", "unit").get(pk=submission.pk))
+        if not access.can_recall_submission(actor, locked):
+            raise ValidationError(_("Không thể rút lại phiếu: phiếu chưa nộp, đã được thẩm định "
+                                    "hoặc đã quá hạn nộp."), code="recall")
+        transition_submission(submission=locked, to_status=Status.DRAFT, actor=actor,
+                              message=str(_("Đơn vị rút lại phiếu để sửa.")))
+    for name in ("status", "version", "updated_at"):
+        setattr(submission, name, getattr(locked, name))
+    return submission
+
+
+def start_submission(*, period: Period, unit: Unit, actor) -> Submission:
+    """The unit's return for ``period``, created as a draft when it does not exist yet."""
+    from . import access
+
+    if not access.periods_for_unit(unit).filter(pk=period.pk).exists():
+        raise ValidationError(_("Đơn vị không tham gia kỳ đánh giá này."))
+    with transaction.atomic():
+        submission = Submission.objects.filter(period=period, unit=unit).first()
+        if submission is not None:
+            return submission
+        if period.status != Period.Status.OPEN:
+            raise ValidationError(_("Kỳ đánh giá không còn nhận báo cáo."))
+        submission = Submission.objects.create(period=period, unit=unit, status=Status.DRAFT)
+        SubmissionTransition.objects.create(submission=submission, from_status="",
+                                            to_status=Status.DRAFT, actor=_actor(actor))
+    return submission
+
+
+def attach_evidence(*, submission: Submission, indicator_code: str, upload, actor,
+                    document_number: str = "", document_date: date | None = None,
+                    issuer: str = "") -> EvidenceFile:
+    """Attach a file to the answer of ``indicator_code`` (created empty if needed), stored
+    once per content hash, with its citation."""
+    from .evidence import store_blob
+
+    with transaction.atomic():
+        locked = _lock_for_unit(submission, actor)
+        indicator = {i.code: i for i in form_indicators(locked)}.get(indicator_code)
+        if indicator is None or indicator.is_derived:
+            raise ValidationError(_("Tiêu chí %(code)s không nhận tài liệu.")
+                                  % {"code": indicator_code})
+        answer = Answer.objects.filter(submission=locked, indicator=indicator).first()
+        if locked.status == Status.RETURNED and not (answer and answer.open_for_correction):
+            raise ValidationError(_("Tiêu chí này không mở để sửa."))
+        blob = store_blob(upload)
+        if answer is None:
+            answer = Answer.objects.create(submission=locked, indicator=indicator)
+        evidence = EvidenceFile.objects.create(
+            answer=answer, blob=blob, original_name=(getattr(upload, "name", "") or "tep")[:255],
+            document_number=(document_number or "").strip()[:100], document_date=document_date,
+            issuer=(issuer or "").strip()[:255], uploaded_by=_actor(actor))
+        AnswerChange.objects.create(answer=answer, field=AnswerChange.Field.EVIDENCE, old="",
+                                    new=evidence.original_name, actor=_actor(actor))
+    return evidence
+
+
+def remove_evidence(*, evidence: EvidenceFile, actor) -> None:
+    """Detach a file from its answer (the stored bytes stay while another answer uses them)."""
+    with transaction.atomic():
+        submission = evidence.answer.submission
+        locked = _lock_for_unit(submission, actor)
+        answer = evidence.answer
+        if locked.status == Status.RETURNED and not answer.open_for_correction:
+            raise ValidationError(_("Tiêu chí này không mở để sửa."))
+        AnswerChange.objects.create(answer=answer, field=AnswerChange.Field.EVIDENCE,
+                                    old=evidence.original_name, new="", actor=_actor(actor))
+        evidence.delete()
+
+
+@dataclass
+class WorkbookPlan:
+    """What a unit's workbook would change: dicts with code, name, old, new."""
+
+    changes: list[dict]
+    warnings: list
+    sha256: str
+    applied: bool = False
+
+
+def apply_unit_workbook(*, submission: Submission, source, actor, expected_version: int,
+                        file_name: str | None = None, dry_run: bool = False) -> WorkbookPlan:
+    """Read a returns workbook for the submission's unit only (a row of another unit is an
+    error naming its cell), list the differences against the saved answers, and with
+    ``dry_run=False`` apply all of them or none."""
+    book = open_workbook(source, file_name=file_name)
+    problems = Problems(book.file_name)
+    with transaction.atomic():
+        locked = _lock_for_unit(submission, actor)
+        unit = locked.unit
+        indicators = {i.code: i for i in form_indicators(locked)}
+        all_indicators = _indicator_infos(locked.period.framework)
+        units = {u.code: UnitInfo(u.id, u.code, u.name, u.cohort.code)
+                 for u in Unit.objects.select_related("cohort")}
+        cohorts = set(locked.period.cohorts.values_list("code", flat=True))
+        parsed = read_returns(book, problems, indicators=all_indicators, units=units,
+                              cohorts=cohorts)
+        if parsed is not None:
+            for code, row in parsed.unit_rows.items():
+                if code != unit.code:
+                    row.error("unit_code", code, _(
+                        "dòng của đơn vị khác (%(code)s): tệp này chỉ được chứa dòng của đơn vị "
+                        "%(own)s.") % {"code": code, "own": unit.code})
+            if unit.code not in parsed.unit_rows and not problems.errors:
+                problems.error(parsed.sheet, "", unit.code, _(
+                    "không có dòng nào của đơn vị %(own)s.") % {"own": unit.code})
+        problems.check()
+        answers = {a.indicator_id: a for a in Answer.objects.filter(submission=locked)}
+        editable = editable_codes(locked, indicators, answers)
+        values, changes = {}, []
+        for value in parsed.values:
+            indicator = indicators[value.indicator.code]
+            answer = answers.get(indicator.id)
+            old = answer_text(answer.value_number, answer.value_text, indicator.value_type) if (
+                answer) else ""
+            new = answer_text(value.number, value.text, indicator.value_type)
+            old_explanation = answer.explanation if answer else ""
+            explanation_changed = (value.explanation is not None
+                                   and value.explanation != old_explanation)
+            if old == new and not explanation_changed:
+                continue
+            if indicator.code not in editable:
+                row = parsed.unit_rows[unit.code]
+                problems.error(parsed.sheet, "", indicator.code, _(
+                    "tiêu chí %(code)s không mở để sửa (dòng %(row)d).")
+                    % {"code": indicator.code, "row": row.number})
+                continue
+            values[indicator.code] = (value.number, value.text, value.explanation)
+            changes.append({"code": indicator.code, "name": indicator.name, "old": old,
+                            "new": new})
+        problems.check()
+        plan = WorkbookPlan(changes=changes, warnings=problems.warnings, sha256=book.sha256)
+        if dry_run:
+            return plan
+        if locked.version != expected_version:
+            raise SubmissionConflict([], locked.version)
+        _write_answers(locked, indicators, values, actor=actor, source=AnswerChange.Source.WORKBOOK)
+        plan.applied = True
+    submission.version = locked.version
+    return plan
+
+
+def preview_points(*, submission: Submission, values: dict[str, object]) -> dict:
+    """Points each answer, each group and the total would earn, computed by the scoring
+    engine for this one unit alone (``values``: code -> typed value). Relative rules
+    (minmax, zscore) and rescaled groups depend on the other units: they are named in
+    ``relative`` and their points are not meaningful alone."""
+    import pandas as pd
+
+    from rankings.engine import compute
+    from rankings.engine.spec import RELATIVE_RULES
+
+    spec = framework_spec(submission.period.framework)
+    unit_code, cohort = submission.unit.code, submission.unit.cohort.code
+    units = pd.DataFrame([(unit_code, cohort)], columns=["unit_code", "cohort"], dtype=object)
+    rows = [(unit_code, code, value) for code, value in values.items() if value is not None]
+    frame = pd.DataFrame(rows, columns=["unit_code", "indicator_code", "value"], dtype=object)
+    result = compute(spec, units, frame)
+    relative = sorted({i.code for i in spec.indicators if i.rule in RELATIVE_RULES}
+                      | {g.code for g in spec.groups if g.rescale})
+
+    def number(x):
+        return None if x is None or pd.isna(x) else float(x)
+
+    indicators = {}
+    for row in result.indicators.itertuples(index=False):
+        value = row.value
+        if isinstance(value, float) and pd.isna(value):
+            value = None
+        indicators[row.indicator_code] = {"points": number(row.points),
+                                          "max_points": number(row.max_points),
+                                          "value": value}
+    groups = {row.group_code: {"score": number(row.score), "max_score": number(row.max_score),
+                               "parent": row.parent}
+              for row in result.groups.itertuples(index=False)}
+    total = None
+    if len(result.units):
+        first = result.units.iloc[0]
+        total = {"score": number(first["score"]), "max_score": number(first["max_score"]),
+                 "band": first["band"] if isinstance(first["band"], str) else ""}
+    return {"indicators": indicators, "groups": groups, "total": total, "relative": relative}
+# --- end of Unit returns (web form) -------------------------------------------------------
