@@ -1,7 +1,18 @@
 """URLs of the ranking analysis pages (issue 6): why ranks moved, what-if, robustness."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views_analysis as views
 
 app_name = "analysis"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("ky/<slug:code>/vi-sao/", views.why, name="why"),
+    path("ky/<slug:code>/gia-dinh/", views.whatif_page, name="whatif"),
+    path("ky/<slug:code>/gia-dinh.json", views.whatif_json, name="whatif_json"),
+    path("ky/<slug:code>/gia-dinh.csv", views.whatif_csv, name="whatif_csv"),
+    path("ky/<slug:code>/kich-ban/<int:pk>/xoa/", views.scenario_delete,
+         name="scenario_delete"),
+    path("ky/<slug:code>/do-vung/", views.robustness, name="robustness"),
+]
