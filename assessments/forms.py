@@ -82,7 +82,7 @@ def range_help(indicator: Indicator) -> str:
         bounds = _("Không lớn hơn %(max)s") % {"max": plain_number(high)}
     else:
         bounds = ""
-    kind = {ValueType.INTEGER: _("số nguyên"), ValueType.PERCENT: _("tỷ lệ %, từ 0 đến 100")}
+    kind = {ValueType.INTEGER: _("số nguyên"), ValueType.PERCENT: _("tỷ lệ %")}
     parts = [p for p in (bounds, kind.get(indicator.value_type, ""),
                          _("ví dụ: %(example)s") % {"example": plain_number(example)}) if p]
     return "; ".join(parts) + "."

@@ -102,7 +102,7 @@ def test_form_renders_the_input_each_value_type_calls_for(staff_client, mine):
     assert 'inputmode="numeric"' in integer
     percent = re.search(r'<input type="text" name="v_ty_le_dvc"[^>]*>', html).group(0)
     assert 'inputmode="decimal"' in percent
-    assert "Từ 0 đến 100; tỷ lệ %, từ 0 đến 100; ví dụ: 98,5." in html
+    assert "Từ 0 đến 100; tỷ lệ %; ví dụ: 98,5." in html
     assert "Không nhỏ hơn 0; số nguyên; ví dụ: 12." in html
     assert re.search(r'type="radio" name="v_lan" value="co"', html)
     assert re.search(r'type="radio" name="v_lan" value="khong"', html)
