@@ -9,17 +9,18 @@ within equal ranks by name (Vietnamese letters sorted as their base letter: "Đ"
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q, Sum
 
-from assessments.models import Band, Cohort, CriterionGroup, Framework, Period
+from assessments.models import Band, Cohort, CriterionGroup, Framework, Indicator, Period, Unit
 from rankings.engine import round_half_away
 
-from .models import GroupResult, RankingSnapshot, UnitResult
+from .models import GroupResult, IndicatorResult, RankingSnapshot, UnitResult
 
 #: Badge colours for bands without a colour of their own, best band first (white text on
 #: each has a contrast ratio of at least 4.5:1).
@@ -331,3 +332,388 @@ def leaderboard(snapshot: RankingSnapshot, cohort: Cohort) -> Leaderboard:
         rows.append(row)
     return Leaderboard(snapshot, cohort, results.framework, columns, rows, bands,
                        int(results.framework.decimals))
+
+
+# --- the public site: group leaderboards, unit profiles, comparison, indicators ---------
+# Only public snapshots are read here (is_public=True): never a preview, a draft or the
+# answers of a period that is not published. Each function runs a fixed number of queries.
+
+def public_state() -> str:
+    """A token that changes at every publication or withdrawal (cache keys): 1 query."""
+    state = RankingSnapshot.objects.filter(is_public=True).aggregate(
+        n=Count("pk"), ids=Sum("pk"), last=Max("published_at"))
+    last = state["last"].isoformat() if state["last"] else ""
+    return f"{state['n']}-{state['ids'] or 0}-{last}"
+
+
+def public_snapshot_by_code(code: str) -> RankingSnapshot | None:
+    """The public snapshot of the period with this code (None: unknown or unpublished)."""
+    return (RankingSnapshot.objects.select_related("period", "period__framework")
+            .filter(period__code=code, is_public=True).first())
+
+
+def group_tree(snapshot: RankingSnapshot) -> list[tuple[CriterionGroup, int]]:
+    """The framework's groups in tree order with their depth (0 = top level): 2 queries."""
+    groups = tree_order(CriterionGroup.objects.filter(framework=snapshot_framework(snapshot)))
+    depth: dict[int, int] = {}
+    for group in groups:
+        depth[group.pk] = 0 if group.parent_id is None else depth[group.parent_id] + 1
+    return [(group, depth[group.pk]) for group in groups]
+
+
+def group_leaderboard(snapshot: RankingSnapshot, cohort: Cohort,
+                      group: CriterionGroup) -> Leaderboard:
+    """One cohort ranked on one group of any level: its score, rank and change as the main
+    columns, its sub-groups as the group columns (5 queries)."""
+    results = _results(snapshot, cohort=cohort)
+    children = [g for g in results.groups if g.parent_id == group.pk]
+    columns = [GroupColumn(f"g{i}", g.code, g.name, results.maxima.get(g.pk))
+               for i, g in enumerate(children, start=1)]
+    empty = GroupScore(None, None, None)
+    rows = []
+    for item in results.rows:
+        own = item["groups"].get(group.code, empty)
+        row = {
+            "unit_code": item["unit_code"],
+            "unit_name": item["unit_name"],
+            "unit_sort": name_key(item["unit_name"]),
+            "assessed": item["assessed"],
+            "rank": own.rank,
+            "score": own.score,
+            "band": "", "band_color": "", "band_sort": None,
+            "previous_rank": None,
+            "rank_change": own.rank_change,
+        }
+        for column in columns:
+            scored = item["groups"].get(column.code, empty)
+            row[f"{column.key}_score"] = scored.score
+            row[f"{column.key}_rank"] = scored.rank
+            row[f"{column.key}_change"] = scored.rank_change
+        rows.append(row)
+    rows.sort(key=lambda r: (not r["assessed"], r["rank"] is None, r["rank"] or 0,
+                             r["unit_sort"]))
+    return Leaderboard(snapshot, cohort, results.framework, columns, rows, [],
+                       int(results.framework.decimals))
+
+
+def matches(query: str, name: str, code: str = "") -> bool:
+    """Search of a unit: accents and case ignored ("tam ky" finds "Thành phố Tam Kỳ")."""
+    wanted = name_key(query.strip())[0]
+    return not wanted or wanted in name_key(name)[0] or wanted in code.casefold()
+
+
+def median(values: list[float]) -> float | None:
+    values = sorted(v for v in values if v is not None)
+    if not values:
+        return None
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+@dataclass
+class GroupLine:
+    group: CriterionGroup
+    depth: int
+    score: float | None
+    max_score: float | None
+    fraction: float | None
+    rank: int | None
+    rank_change: int | None
+    median: float | None = None      # of the cohort's fractions
+    best: float | None = None
+
+    @property
+    def gap(self) -> float | None:
+        if self.fraction is None or self.median is None:
+            return None
+        return self.fraction - self.median
+
+
+@dataclass
+class IndicatorLine:
+    indicator: Indicator
+    group_code: str
+    value_number: float | None
+    value_text: str
+    points: float | None
+    max_points: float | None
+    fraction: float | None
+    median: float | None = None      # of the cohort's fractions
+
+    @property
+    def gap(self) -> float | None:
+        if self.fraction is None or self.median is None:
+            return None
+        return self.fraction - self.median
+
+
+@dataclass
+class HistoryPoint:
+    period: Period
+    snapshot_id: int
+    cohort_name: str
+    score: float | None
+    max_score: float | None
+    rank: int | None
+    rank_change: int | None
+    band: str
+
+
+@dataclass
+class UnitProfile:
+    unit: Unit
+    snapshot: RankingSnapshot
+    result: UnitResult
+    framework: Framework
+    ranked_count: int
+    groups: list[GroupLine]
+    indicators: list[IndicatorLine]
+    history: list[HistoryPoint]
+    bands: list[BandInfo]
+    decimals: int
+
+    @property
+    def top_groups(self) -> list[GroupLine]:
+        return [line for line in self.groups if line.depth == 0]
+
+    @property
+    def band_color(self) -> str:
+        return next((b.color for b in self.bands if b.label == self.result.band), "")
+
+    def strengths(self, count: int = 3) -> list:
+        lines = [x for x in self.groups + self.indicators if x.gap is not None and x.gap > 0]
+        return sorted(lines, key=lambda x: -x.gap)[:count]
+
+    def weaknesses(self, count: int = 3) -> list:
+        lines = [x for x in self.groups + self.indicators if x.gap is not None and x.gap < 0]
+        return sorted(lines, key=lambda x: x.gap)[:count]
+
+
+def unit_history(unit: Unit) -> list[UnitResult]:
+    """The unit's results in every public snapshot, oldest period first: 1 query."""
+    return list(UnitResult.objects.filter(unit=unit, snapshot__is_public=True)
+                .select_related("snapshot", "snapshot__period", "cohort")
+                .order_by("snapshot__published_at", "snapshot__period__code"))
+
+
+def unit_profile(unit: Unit, period_code: str | None = None) -> UnitProfile | None:
+    """The unit's published results (latest public period, or ``period_code``'s): None when
+    the unit has none there. 9 queries."""
+    history = unit_history(unit)
+    if not history:
+        return None
+    if period_code:
+        result = next((r for r in history if r.snapshot.period.code == period_code), None)
+        if result is None:
+            return None
+    else:
+        result = history[-1]
+    snapshot = result.snapshot
+    framework = snapshot_framework(snapshot)
+    tree = tree_order(CriterionGroup.objects.filter(framework=framework))
+    depth: dict[int, int] = {}
+    for group in tree:
+        depth[group.pk] = 0 if group.parent_id is None else depth[group.parent_id] + 1
+    cohort_units = UnitResult.objects.filter(snapshot=snapshot, cohort_id=result.cohort_id)
+    ranked_count = cohort_units.filter(rank__isnull=False).count()
+    peers = cohort_units.filter(assessed=True).values("unit_id")
+    fractions: dict[int, list[float]] = {}
+    own: dict[int, tuple] = {}
+    for unit_id, group_id, fraction, score, maximum, rank, change in (
+            GroupResult.objects.filter(snapshot=snapshot, unit_id__in=peers).values_list(
+                "unit_id", "group_id", "fraction", "score", "max_score", "rank",
+                "rank_change")):
+        if fraction is not None:
+            fractions.setdefault(group_id, []).append(fraction)
+        if unit_id == unit.pk:
+            own[group_id] = (score, maximum, fraction, rank, change)
+    groups = []
+    for group in tree:
+        score, maximum, fraction, rank, change = own.get(group.pk, (None,) * 5)
+        values = fractions.get(group.pk, [])
+        groups.append(GroupLine(group, depth[group.pk], score, maximum, fraction, rank, change,
+                                median(values), max(values) if values else None))
+    indicators = {i.pk: i for i in Indicator.objects.filter(framework=framework)
+                  .select_related("group").order_by("order", "code")}
+    indicator_fractions: dict[int, list[float]] = {}
+    own_indicators: dict[int, tuple] = {}
+    for unit_id, indicator_id, number, text, fraction, points, maximum in (
+            IndicatorResult.objects.filter(snapshot=snapshot, unit_id__in=peers).values_list(
+                "unit_id", "indicator_id", "value_number", "value_text", "fraction", "points",
+                "max_points")):
+        if fraction is not None:
+            indicator_fractions.setdefault(indicator_id, []).append(fraction)
+        if unit_id == unit.pk:
+            own_indicators[indicator_id] = (number, text, points, maximum, fraction)
+    position = {g.pk: i for i, g in enumerate(tree)}
+    lines = []
+    for indicator_id, (number, text, points, maximum, fraction) in own_indicators.items():
+        indicator = indicators.get(indicator_id)
+        if indicator is None:
+            continue
+        lines.append(IndicatorLine(indicator, indicator.group.code, number, text, points,
+                                   maximum, fraction,
+                                   median(indicator_fractions.get(indicator_id, []))))
+    lines.sort(key=lambda x: (position.get(x.indicator.group_id, 0), x.indicator.order,
+                              x.indicator.code))
+    points = [HistoryPoint(r.snapshot.period, r.snapshot_id, r.cohort.name, r.score,
+                           r.max_score, r.rank, r.rank_change, r.band) for r in history]
+    return UnitProfile(unit, snapshot, result, framework, ranked_count, groups, lines, points,
+                       bands_of(framework), int(framework.decimals))
+
+
+@dataclass
+class IndicatorView:
+    snapshot: RankingSnapshot
+    cohort: Cohort
+    indicator: Indicator
+    rows: list[dict]          # unit_code, unit_name, value_number, value_text, points, max
+    decimals: int
+
+    @property
+    def values(self) -> list[float]:
+        return [r["value_number"] for r in self.rows if r["value_number"] is not None]
+
+
+def indicator_view(snapshot: RankingSnapshot, cohort: Cohort,
+                   indicator: Indicator) -> IndicatorView:
+    """One indicator across the units of a cohort, most points first: 1 query."""
+    rows = [{"unit_code": code, "unit_name": name, "value_number": number,
+             "value_text": text, "points": points, "max_points": maximum}
+            for code, name, number, text, points, maximum in
+            IndicatorResult.objects.filter(
+                snapshot=snapshot, indicator=indicator,
+                unit_id__in=UnitResult.objects.filter(snapshot=snapshot, cohort=cohort)
+                .values("unit_id"))
+            .values_list("unit__code", "unit__name", "value_number", "value_text", "points",
+                         "max_points")]
+    rows.sort(key=lambda r: (r["points"] is None, -(r["points"] or 0),
+                             name_key(r["unit_name"])))
+    return IndicatorView(snapshot, cohort, indicator, rows,
+                         int(snapshot_framework(snapshot).decimals))
+
+
+@dataclass
+class Comparison:
+    snapshot: RankingSnapshot
+    units: list[UnitResult]                      # in the order asked
+    groups: list[tuple[CriterionGroup, int]]     # tree order, with depth
+    indicators: list[Indicator]
+    group_scores: dict[tuple[int, int], GroupScore]        # (unit id, group id)
+    group_maxima: dict[int, float]
+    indicator_results: dict[tuple[int, int], dict]          # (unit id, indicator id)
+    decimals: int
+
+
+def compare_units(snapshot: RankingSnapshot, unit_codes: list[str]) -> Comparison:
+    """Results of a few units of the snapshot side by side (6 queries)."""
+    found = {r.unit.code: r for r in UnitResult.objects.filter(
+        snapshot=snapshot, unit__code__in=unit_codes).select_related("unit", "cohort")}
+    units = [found[code] for code in unit_codes if code in found]
+    ids = [r.unit_id for r in units]
+    tree = group_tree(snapshot)
+    framework = snapshot_framework(snapshot)
+    scores, maxima = {}, {}
+    for unit_id, group_id, score, rank, change, maximum in GroupResult.objects.filter(
+            snapshot=snapshot, unit_id__in=ids).values_list(
+            "unit_id", "group_id", "score", "rank", "rank_change", "max_score"):
+        scores[(unit_id, group_id)] = GroupScore(score, rank, change)
+        if maximum is not None:
+            maxima.setdefault(group_id, maximum)
+    indicators = list(Indicator.objects.filter(framework=framework)
+                      .order_by("group__order", "group__code", "order", "code"))
+    position = {g.pk: i for i, (g, _) in enumerate(tree)}
+    indicators.sort(key=lambda i: (position.get(i.group_id, 0), i.order, i.code))
+    values = {(r["unit_id"], r["indicator_id"]): r for r in IndicatorResult.objects.filter(
+        snapshot=snapshot, unit_id__in=ids).values(
+        "unit_id", "indicator_id", "value_number", "value_text", "points", "max_points")}
+    return Comparison(snapshot, units, tree, indicators, scores, maxima, values,
+                      int(framework.decimals))
+
+
+def snapshot_units(snapshot: RankingSnapshot) -> list[tuple[str, str, str]]:
+    """(cohort name, unit code, unit name) of every unit of the snapshot: 1 query."""
+    rows = list(UnitResult.objects.filter(snapshot=snapshot).values_list(
+        "cohort__order", "cohort__name", "unit__code", "unit__name"))
+    rows.sort(key=lambda r: (r[0], r[1], name_key(r[3])))
+    return [(cohort, code, name) for _, cohort, code, name in rows]
+
+
+def framework_parts(framework: Framework):
+    """Groups (tree order, with depth), indicators by group id, bands: 3 queries."""
+    groups = tree_order(CriterionGroup.objects.filter(framework=framework))
+    depth: dict[int, int] = {}
+    for group in groups:
+        depth[group.pk] = 0 if group.parent_id is None else depth[group.parent_id] + 1
+    indicators: dict[int, list[Indicator]] = {}
+    for indicator in (Indicator.objects.filter(framework=framework).select_related("group")
+                      .order_by("order", "code")):
+        indicators.setdefault(indicator.group_id, []).append(indicator)
+    return [(g, depth[g.pk]) for g in groups], indicators, bands_of(framework)
+
+
+def previous_public_period(period: Period) -> Period | None:
+    """The period's previous period when its results are public (else None): 1 query."""
+    if period.previous_id is None:
+        return None
+    return (Period.objects.select_related("framework")
+            .filter(pk=period.previous_id, snapshots__is_public=True).first())
+
+
+RATIO_FORMULA = re.compile(r"^\s*(\w+)\s*/\s*(\w+)\s*(?:\*\s*(\d+(?:\.\d+)?))?\s*$")
+
+
+@dataclass
+class CohortFigures:
+    cohort: Cohort
+    units: int
+    ranked: int
+    mean_score: float | None
+    indicators: list[dict]   # indicator, count, total, mean, ratio_of_totals
+
+
+def headline_figures(snapshot: RankingSnapshot) -> list[CohortFigures]:
+    """Per cohort: units, units ranked, average score and for each numeric indicator the
+    number of units with a value, the total and the average of the published values; for
+    an indicator computed as ``a / b`` (``* k``), also the ratio of the totals (computers
+    per staff over the whole cohort). 5 queries."""
+    framework = snapshot_framework(snapshot)
+    numeric = {i.pk: i for i in Indicator.objects.filter(
+        framework=framework, value_type__in=["number", "integer", "percent"])
+        .order_by("order", "code")}
+    units = {}
+    for unit_id, cohort_id, assessed, ranked, score in UnitResult.objects.filter(
+            snapshot=snapshot).values_list("unit_id", "cohort_id", "assessed", "rank", "score"):
+        units[unit_id] = (cohort_id, assessed, ranked, score)
+    sums: dict[tuple[int, int], list[float]] = {}
+    for unit_id, indicator_id, value in IndicatorResult.objects.filter(
+            snapshot=snapshot, indicator_id__in=list(numeric), value_number__isnull=False
+    ).values_list("unit_id", "indicator_id", "value_number"):
+        if unit_id in units:
+            sums.setdefault((units[unit_id][0], indicator_id), []).append(value)
+    by_code = {i.code: i.pk for i in numeric.values()}
+    figures = []
+    for cohort in period_cohorts(snapshot.period):
+        members = [u for u in units.values() if u[0] == cohort.pk]
+        if not members:
+            continue
+        scores = [u[3] for u in members if u[1] and u[3] is not None]
+        totals = {pk: (len(sums.get((cohort.pk, pk), [])), sum(sums.get((cohort.pk, pk), [])))
+                  for pk in numeric}
+        lines = []
+        for pk, indicator in numeric.items():
+            count, total = totals[pk]
+            if not count:
+                continue
+            ratio = None
+            match = RATIO_FORMULA.match(indicator.formula or "")
+            if match and match.group(1) in by_code and match.group(2) in by_code:
+                top, bottom = totals[by_code[match.group(1)]][1], totals[by_code[match.group(2)]][1]
+                if bottom:
+                    ratio = top / bottom * float(match.group(3) or 1)
+            lines.append({"indicator": indicator, "count": count, "total": total,
+                          "mean": total / count, "ratio_of_totals": ratio})
+        figures.append(CohortFigures(cohort, len(members),
+                                     sum(1 for u in members if u[2] is not None),
+                                     sum(scores) / len(scores) if scores else None, lines))
+    return figures

@@ -8,8 +8,10 @@ others, units not assessed come last, and equal values keep the ranking order.
 from __future__ import annotations
 
 from functools import cmp_to_key
+from urllib.parse import urlencode
 
 import django_tables2 as tables
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_tables2.data import TableListData
@@ -115,9 +117,13 @@ class LeaderboardTable(tables.Table):
         empty_text = _("Không có đơn vị nào trong nhóm này.")
         row_attrs = {"class": lambda record: "" if record["assessed"] else "not-assessed"}
 
-    def __init__(self, board: Leaderboard, **kwargs):
+    def __init__(self, board: Leaderboard, group=None, **kwargs):
         self.board = board
+        self.group = group
         self.caption = _("Bảng xếp hạng: %(cohort)s") % {"cohort": board.cohort.name}
+        if group is not None:
+            self.caption = _("Bảng xếp hạng theo %(group)s: %(cohort)s") % {
+                "group": group.name, "cohort": board.cohort.name}
         extra = [("score", ScoreColumn(verbose_name=_("Điểm"), decimals=board.decimals,
                                        attrs=_cls("col-score", "num")))]
         for group in board.groups:
@@ -132,6 +138,12 @@ class LeaderboardTable(tables.Table):
             kwargs.setdefault("exclude", ("band",))
         super().__init__(data=LeaderboardData(list(board.rows)), extra_columns=extra,
                          **kwargs)
+
+    def render_unit_name(self, value, record):
+        """The unit's name, a link to its profile for this period."""
+        return format_html('<a href="{}?{}">{}</a>',
+                           reverse("rankings:unit_profile", args=[record["unit_code"]]),
+                           urlencode({"ky": self.board.snapshot.period.code}), value)
 
     def render_band(self, value, record):
         if not record["assessed"]:
