@@ -63,23 +63,23 @@ def radar(axes: list[str], series: list[tuple[str, list[float | None]]], title: 
                 for name, values in series]
         return bar([(label, None if v is None else v * 100, False) for label, v in rows],
                    100, title, desc, decimals=0, suffix=" %")
-    size, centre, radius = 560, 280, 170
+    width, size, cx, centre, radius = 760, 560, 380, 280, 170
     legend_height = 18 * len(series) + 10
     body = []
     for level in (0.25, 0.5, 0.75, 1.0):
         points = " ".join(
-            f"{centre + radius * level * math.sin(2 * math.pi * i / len(axes)):.1f},"
+            f"{cx + radius * level * math.sin(2 * math.pi * i / len(axes)):.1f},"
             f"{centre - radius * level * math.cos(2 * math.pi * i / len(axes)):.1f}"
             for i in range(len(axes)))
         body.append(f'<polygon points="{points}" fill="none" stroke="#bbb" stroke-width="1"/>')
-        body.append(f'<text x="{centre + 3}" y="{centre - radius * level + 12:.1f}" '
+        body.append(f'<text x="{cx + 3}" y="{centre - radius * level + 12:.1f}" '
                     f'fill="#555" font-size="10">{fmt(level * 100, 0)} %</text>')
     for i, axis in enumerate(axes):
         angle = 2 * math.pi * i / len(axes)
-        x, y = centre + radius * math.sin(angle), centre - radius * math.cos(angle)
-        body.append(f'<line x1="{centre}" y1="{centre}" x2="{x:.1f}" y2="{y:.1f}" '
+        x, y = cx + radius * math.sin(angle), centre - radius * math.cos(angle)
+        body.append(f'<line x1="{cx}" y1="{centre}" x2="{x:.1f}" y2="{y:.1f}" '
                     'stroke="#bbb"/>')
-        lx, ly = centre + (radius + 16) * math.sin(angle), centre - (radius + 16) * math.cos(angle)
+        lx, ly = cx + (radius + 16) * math.sin(angle), centre - (radius + 16) * math.cos(angle)
         anchor = "middle" if abs(math.sin(angle)) < 0.2 else ("start" if math.sin(angle) > 0
                                                              else "end")
         body.append(f'<text x="{lx:.1f}" y="{ly + 4:.1f}" text-anchor="{anchor}" '
@@ -88,7 +88,7 @@ def radar(axes: list[str], series: list[tuple[str, list[float | None]]], title: 
     for n, (name, values) in enumerate(series):
         color, dash = COLORS[n % len(COLORS)], DASHES[n % len(DASHES)]
         points = " ".join(
-            f"{centre + radius * (v or 0) * math.sin(2 * math.pi * i / len(axes)):.1f},"
+            f"{cx + radius * (v or 0) * math.sin(2 * math.pi * i / len(axes)):.1f},"
             f"{centre - radius * (v or 0) * math.cos(2 * math.pi * i / len(axes)):.1f}"
             for i, v in enumerate(values))
         fill = f"{color}22" if n == 0 else "none"
@@ -96,7 +96,7 @@ def radar(axes: list[str], series: list[tuple[str, list[float | None]]], title: 
                     f'stroke-width="{3 if n == 0 else 2}" stroke-dasharray="{dash}"/>')
         legend.append((name, color, dash))
     body += _legend(legend, 20, size + 8)
-    return _svg(size, size + legend_height, title, desc, body)
+    return _svg(width, size + legend_height, title, desc, body)
 
 
 def line(labels: list[str], series: list[tuple[str, list[float | None]]], title: str,
