@@ -79,6 +79,7 @@ class BoardRow:
     evidence_missing: int
     open_flags: int
     needs_info: int
+    url: str = ""
 
     @property
     def complete(self) -> bool:

@@ -267,3 +267,17 @@ def test_answer_page_shows_last_year_median_and_points(client, world, handed_in)
     assert "20/40" in row  # points: ratio 50 % of 40
     assert Answer.objects.filter(submission=handed_in).count() == 4
     assert datetime.date.today()  # the page renders whatever the date
+
+
+def test_answer_page_links_the_evidence_files(client, world, handed_in):
+    from assessments.models import EvidenceBlob, EvidenceFile
+
+    blob = EvidenceBlob.objects.create(sha256="c" * 64, file="evidence/cc/x", size=1,
+                                       content_type="application/pdf")
+    evidence = EvidenceFile.objects.create(answer=handed_in.answers.get(indicator__code="lan"),
+                                           blob=blob, original_name="quyet-dinh-lan.pdf",
+                                           document_number="12/QĐ-STTTT")
+    client.force_login(world.reviewer)
+    page = client.get(reverse("review:submission", args=[handed_in.pk])).content.decode()
+    assert f'href="{reverse("returns:evidence", args=[evidence.pk])}"' in page
+    assert "quyet-dinh-lan.pdf" in page and "12/QĐ-STTTT" in page
