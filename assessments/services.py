@@ -1208,10 +1208,14 @@ def _write_answers(locked: Submission, indicators: dict[str, Indicator],
     if not history:
         return []
     Answer.objects.bulk_create(new)
-    for answer in changed:
-        answer.updated_at = now
-    Answer.objects.bulk_update(changed, ["value_number", "value_text", "explanation",
-                                         "updated_at"])
+    # One INSERT ... ON CONFLICT DO UPDATE for the changed answers (as the import does): far
+    # faster than an UPDATE with a CASE per field for a hundred rows.
+    Answer.objects.bulk_create(
+        [Answer(submission=locked, indicator_id=a.indicator_id, value_number=a.value_number,
+                value_text=a.value_text, explanation=a.explanation, updated_at=now)
+         for a in changed],
+        update_conflicts=True, unique_fields=["submission", "indicator"],
+        update_fields=["value_number", "value_text", "explanation", "updated_at"])
     AnswerChange.objects.bulk_create(
         AnswerChange(answer=answer, field=name, old=old[:2000], new=new_[:2000], source=source,
                      actor=_actor(actor), at=now)
@@ -1304,7 +1308,7 @@ def submission_problems(submission: Submission) -> list[tuple[str, str]]:
     """Why the submission cannot be submitted yet: (indicator code, message) pairs."""
     indicators = [i for i in form_indicators(submission) if not i.is_derived]
     answers = {a.indicator_id: a for a in Answer.objects.filter(submission=submission)
-               .prefetch_related("evidence")}
+               .select_related("indicator").prefetch_related("evidence")}
     problems = []
     for indicator in indicators:
         answer = answers.get(indicator.id)

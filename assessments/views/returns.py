@@ -77,8 +77,12 @@ def start(request, code, *, unit):
 
 def _context(submission: Submission, user):
     indicators = services.form_indicators(submission)
+    by_id = {i.id: i for i in indicators}
     answers = {a.indicator_id: a for a in Answer.objects.filter(submission=submission)
                .prefetch_related("evidence__blob")}
+    for answer in answers.values():  # no query per answer for answer.indicator
+        if answer.indicator_id in by_id:
+            answer.indicator = by_id[answer.indicator_id]
     editable = set()
     if access.can_edit_submission(user, submission):
         editable = services.editable_codes(submission, {i.code: i for i in indicators}, answers)
@@ -86,8 +90,9 @@ def _context(submission: Submission, user):
 
 
 def _typed_values(indicators, answers) -> dict:
-    return {i.code: answers[i.id].value for i in indicators
-            if not i.is_derived and i.id in answers}
+    return {i.code: Answer.raw_value(answers[i.id].value_number, answers[i.id].value_text,
+                                     i.value_type)
+            for i in indicators if not i.is_derived and i.id in answers}
 
 
 def _posted_values(indicators, data, answers, editable) -> tuple[dict, dict]:
@@ -242,25 +247,30 @@ def return_form(request, pk):
 
     indicators, answers, editable = _context(submission, request.user)
     form = ReturnForm(request.POST, indicators=indicators, answers=answers, editable=editable)
-    values, _errors = _posted_values(indicators, request.POST, answers, editable)
+
+    def posted_values():
+        return _posted_values(indicators, request.POST, answers, editable)[0]
+
     if not form.is_valid():
         messages.error(request, _("Có giá trị chưa hợp lệ: xem thông báo bên cạnh từng ô. "
                                   "Chưa lưu gì."))
         return _render_form(request, submission, form=form, indicators=indicators,
-                            answers=answers, editable=editable, values=values, status=400)
+                            answers=answers, editable=editable, values=posted_values(),
+                            status=400)
     try:
         result = services.save_answers(
             submission=submission, data=form.answer_data(), actor=request.user,
             expected_version=form.cleaned_data["version"], original=form.original_data())
     except services.SubmissionConflict as conflict:
-        return _conflict_form(request, submission, conflict, values)
+        return _conflict_form(request, submission, conflict, posted_values())
     except ValidationError as error:
         for code, items in getattr(error, "error_dict", {}).items():
             field = f"v_{code}" if f"v_{code}" in form.fields else None
             for item in items:
                 form.add_error(field, " ".join(item.messages))
         return _render_form(request, submission, form=form, indicators=indicators,
-                            answers=answers, editable=editable, values=values, status=400)
+                            answers=answers, editable=editable, values=posted_values(),
+                            status=400)
     refused = _attach_files(request, submission, editable)
     for message in refused:
         messages.error(request, message)
@@ -278,7 +288,7 @@ def return_form(request, pk):
             services.submit_submission(submission=submission, actor=request.user,
                                        expected_version=result.version)
         except services.SubmissionConflict as conflict:
-            return _conflict_form(request, submission, conflict, values)
+            return _conflict_form(request, submission, conflict, posted_values())
         except ValidationError as error:
             problems = {code: " ".join(items[0].messages) if hasattr(items[0], "messages")
                         else str(items[0])
