@@ -137,3 +137,23 @@ def test_rejected_item_keeps_the_value(published):
     with pytest.raises(ValidationError, match="đã được quyết định"):
         services.decide_appeal_item(item=item, decision="accepted", reason="x",
                                     reviewer=published.reviewer)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_reviewers_decide_an_appeal(client, published, role):
+    answer = published.submission.answers.get(indicator__code="may_tinh")
+    appeal = services.file_appeal(submission=published.submission,
+                                  items=[{"answer": answer, "requested_value": "90",
+                                          "reason": "Kiểm kê"}], user=published.staff)
+    item = appeal.items.get()
+    user = published.user(role)
+    if user:
+        client.force_login(user)
+    response = client.post(reverse("review:appeal_decide", args=[item.pk]),
+                           {"decision": "accepted", "reason": "Có biên bản"})
+    item.refresh_from_db()
+    assert (item.decision == "accepted") == (role in ("reviewer", "admin"))
+    if role == "anonymous":
+        assert response.status_code == 302 and "/login/" in response["Location"]
+    elif role not in ("reviewer", "admin"):
+        assert response.status_code == 403

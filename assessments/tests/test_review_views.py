@@ -281,3 +281,23 @@ def test_answer_page_links_the_evidence_files(client, world, handed_in):
     page = client.get(reverse("review:submission", args=[handed_in.pk])).content.decode()
     assert f'href="{reverse("returns:evidence", args=[evidence.pk])}"' in page
     assert "quyet-dinh-lan.pdf" in page and "12/QĐ-STTTT" in page
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_flags_and_bulk_approve_only_for_reviewers(client, world, handed_in, role):
+    c = client_for(client, world, role)
+    c.post(reverse("review:flags_compute", args=["Y2026"]))
+    assert ReviewFlag.objects.exists() == (role in ALLOWED)
+    ReviewFlag.objects.all().delete()
+    from assessments.models import EvidenceBlob, EvidenceFile
+
+    blob = EvidenceBlob.objects.create(sha256="d" * 64, file="evidence/dd/x", size=1,
+                                       content_type="application/pdf")
+    EvidenceFile.objects.create(answer=handed_in.answers.get(indicator__code="lan"),
+                                blob=blob, original_name="qd.pdf")
+    response = c.post(reverse("review:bulk_approve", args=["Y2026"]),
+                      {"submission": [handed_in.pk]})
+    handed_in.refresh_from_db()
+    assert (handed_in.status == APPROVED) == (role in ALLOWED)
+    if role not in ALLOWED:
+        assert refused(response, role)
