@@ -184,4 +184,17 @@ def can_recall_submission(user, submission: Submission, *,
     today = today or timezone.localdate()
     return deadline is None or today <= deadline
 
+
+def can_start_submission(unit: Unit, period: Period, *,
+                         today: datetime.date | None = None) -> bool:
+    """A unit may open its return for a period it takes part in while the period is open,
+    or closed with an extension for the unit that has not run out."""
+    if period.status not in {Period.Status.OPEN, Period.Status.CLOSED}:
+        return False
+    deadline = period.deadline_for(unit)
+    if period.status == Period.Status.CLOSED and deadline == period.deadline:
+        return False
+    today = today or timezone.localdate()
+    return deadline is None or today <= deadline
+
 # --- end of Unit returns (web form) ---------------------------------------------------------

@@ -24,6 +24,12 @@ from .services import indicator_options, parse_answer_for
 BOOLEAN_CHOICES = [("co", gettext_lazy("Có")), ("khong", gettext_lazy("Không"))]
 
 
+def sentence(message: str) -> str:
+    """A parser message (written to follow "cell X:") as a sentence beside a field."""
+    message = str(message)
+    return message[:1].upper() + message[1:]
+
+
 def plain_number(number: float) -> str:
     """A number for an input, in the active language's decimal separator, without
     thousands grouping (``6477``, ``98,5``): never ambiguous for the value parser."""
@@ -145,7 +151,7 @@ class ReturnForm(forms.Form):
             try:
                 parse_answer_for(indicator, cleaned[name])
             except ValueError as problem:
-                self.add_error(name, getattr(problem, "message", str(problem)))
+                self.add_error(name, sentence(getattr(problem, "message", str(problem))))
         return cleaned
 
     def answer_data(self) -> dict[str, dict]:

@@ -1268,8 +1268,8 @@ def save_answers(*, submission: Submission, data: dict, actor, expected_version:
                 try:
                     number, text = parse_answer_for(indicator, item["value"])
                 except ValueError as problem:
-                    errors.setdefault(code, []).append(_("Giá trị: %(message)s") % {
-                        "message": getattr(problem, "message", str(problem))})
+                    message = str(getattr(problem, "message", problem))
+                    errors.setdefault(code, []).append(message[:1].upper() + message[1:])
                     continue
             explanation = item.get("explanation")
             if explanation is not None:
@@ -1368,7 +1368,7 @@ def start_submission(*, period: Period, unit: Unit, actor) -> Submission:
         submission = Submission.objects.filter(period=period, unit=unit).first()
         if submission is not None:
             return submission
-        if period.status != Period.Status.OPEN:
+        if not access.can_start_submission(unit, period):
             raise ValidationError(_("Kỳ đánh giá không còn nhận báo cáo."))
         submission = Submission.objects.create(period=period, unit=unit, status=Status.DRAFT)
         SubmissionTransition.objects.create(submission=submission, from_status="",

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import services
+from assessments.forms import sentence
 from assessments.models import (
     Answer,
     AnswerChange,
@@ -142,9 +143,9 @@ def test_validation_messages_beside_the_field_and_nothing_saved(staff_client, mi
     html = compact(response)
     error_of = {code: re.search(rf'data-error="{code}"[^>]*>([^<]*)<', html).group(1).strip()
                 for code in ("may_tinh", "can_bo", "ty_le_dvc", "muc_do")}
-    assert error_of["may_tinh"] == "giá trị 'abc' không phải là số."
-    assert error_of["can_bo"] == "giá trị '1,5' không phải là số nguyên."
-    assert error_of["ty_le_dvc"] == "giá trị 120 nằm ngoài khoảng cho phép 0–100."
+    assert error_of["may_tinh"] == "Giá trị 'abc' không phải là số."
+    assert error_of["can_bo"] == "Giá trị '1,5' không phải là số nguyên."
+    assert error_of["ty_le_dvc"] == "Giá trị 120 nằm ngoài khoảng cho phép 0–100."
     assert error_of["muc_do"] == ""
     assert answers_of(mine) == {}
     mine.refresh_from_db()
@@ -156,7 +157,7 @@ def test_the_form_accepts_exactly_what_the_import_accepts(staff_client, mine, ra
     try:
         expected = parse_answer(raw, value_type="number", minimum=0)
     except ValueProblem as problem:
-        expected = problem.message
+        expected = sentence(problem.message)
     response = staff_client.post(form_url(mine), form_data(mine, may_tinh=raw))
     if isinstance(expected, str):
         assert response.status_code == 400
@@ -233,7 +234,7 @@ def test_preview_endpoint_scores_unsaved_values_with_the_engine(staff_client, mi
     assert data["points"]["mt_per_cb"] == "5 / 10"
     assert data["points"]["lan"] == "0 / 5"
     assert data["points"]["muc_do"] == "3 / 5"
-    assert data["errors"] == {"ty_le_dvc": "giá trị 'abc' không phải là số."}
+    assert data["errors"] == {"ty_le_dvc": "Giá trị 'abc' không phải là số."}
     assert data["total"].endswith("/ 100")
     assert answers_of(mine) == {}  # a preview writes nothing
 
@@ -383,4 +384,20 @@ def test_autosave_reports_parser_messages_by_code(staff_client, mine):
     response = staff_client.post(reverse("returns:autosave", args=[mine.pk]),
                                  form_data(mine, may_tinh="mười"))
     assert response.status_code == 400
-    assert response.json()["errors"] == {"may_tinh": "giá trị 'mười' không phải là số."}
+    assert response.json()["errors"] == {"may_tinh": "Giá trị 'mười' không phải là số."}
+
+
+def test_a_closed_period_can_be_started_only_with_a_running_extension(staff_client, period,
+                                                                      province):
+    Period.objects.filter(pk=period.pk).update(
+        status=Period.Status.CLOSED, deadline=timezone.localdate() - datetime.timedelta(days=1))
+    staff_client.post(reverse("returns:start", args=[period.code]))
+    assert not Submission.objects.filter(period=period).exists()
+    assert "Bắt đầu điền" not in compact(staff_client.get(reverse("returns:index")))
+    Extension.objects.create(period=period, unit=province["SO-TTTT"],
+                             until=timezone.localdate() + datetime.timedelta(days=2))
+    assert "Bắt đầu điền" in compact(staff_client.get(reverse("returns:index")))
+    response = staff_client.post(reverse("returns:start", args=[period.code]))
+    submission = Submission.objects.get(period=period)
+    assert response["Location"] == form_url(submission)
+    assert 'value="save"' in compact(staff_client.get(form_url(submission)))

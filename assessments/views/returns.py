@@ -24,8 +24,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .. import access, services
 from ..evidence import download_name
-from ..forms import EvidenceForm, ReturnForm, WorkbookUploadForm, input_value, plain_number
-from ..models import Answer, AnswerChange, Period, Review, Submission, SubmissionTransition
+from ..forms import (
+    EvidenceForm,
+    ReturnForm,
+    WorkbookUploadForm,
+    input_value,
+    plain_number,
+    sentence,
+)
+from ..models import Answer, AnswerChange, Review, Submission, SubmissionTransition
 from ..workbooks.template import unit_template
 
 Status = Submission.Status
@@ -54,7 +61,8 @@ def my_returns(request, *, unit):
             "period": period, "submission": submission, "deadline": deadline,
             "extended": deadline is not None and deadline != period.deadline,
             "days_left": (deadline - today).days if deadline else None,
-            "can_start": submission is None and period.status == Period.Status.OPEN,
+            "can_start": submission is None and access.can_start_submission(unit, period,
+                                                                             today=today),
             "editable": submission is not None and access.can_edit_submission(
                 request.user, submission),
         })
@@ -106,7 +114,7 @@ def _posted_values(indicators, data, answers, editable) -> tuple[dict, dict]:
         try:
             number, text = services.parse_answer_for(indicator, data.get(name))
         except ValueError as problem:
-            errors[indicator.code] = getattr(problem, "message", str(problem))
+            errors[indicator.code] = sentence(getattr(problem, "message", str(problem)))
             continue
         values[indicator.code] = Answer.raw_value(number, text, indicator.value_type)
     return values, errors
