@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
@@ -147,7 +148,8 @@ def bulk_approve(request, code):
     except ValidationError as exc:
         _errors(request, exc)
     else:
-        messages.success(request, _("Đã duyệt %(n)d phiếu.") % {"n": len(approved)})
+        messages.success(request, ngettext("Đã duyệt %(n)d phiếu.", "Đã duyệt %(n)d phiếu.",
+                                           len(approved)) % {"n": len(approved)})
     return redirect("review:board", code=period.code)
 
 
