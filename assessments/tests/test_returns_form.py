@@ -369,7 +369,8 @@ def test_a_stale_save_is_refused_and_shows_what_changed_meanwhile(client, people
 def test_autosave_with_a_stale_version_answers_409_and_writes_nothing(client, people, mine):
     client.login(username="so-tttt", password=PASSWORD)
     url = reverse("returns:autosave", args=[mine.pk])
-    assert client.post(url, form_data(mine, may_tinh="10")).json()["version"] == 2
+    saved = client.post(url, form_data(mine, may_tinh="10")).json()
+    assert saved["version"] == 2 and saved["message"].startswith("Đã tự động lưu lúc")
     response = client.post(url, {**form_data(mine, may_tinh="11"), "version": 1,
                                  "original": json.dumps({"may_tinh": {"value": "",
                                                                       "explanation": ""}})})

@@ -380,7 +380,9 @@ def autosave(request, pk):
             expected_version=form.cleaned_data["version"], original=form.original_data())
     except services.SubmissionConflict as conflict:
         return JsonResponse({"conflict": conflict.changes, "version": conflict.version,
-                             "message": conflict.messages[0]}, status=409)
+                             "message": _("Người khác vừa lưu phiếu này nên tự động lưu đã "
+                                          "dừng, chưa lưu gì. Bấm “Lưu nháp” để xem các thay "
+                                          "đổi.")}, status=409)
     except ValidationError as error:
         errors = {code: " ".join(m for item in items for m in item.messages)
                   for code, items in getattr(error, "error_dict", {}).items()}
@@ -389,7 +391,8 @@ def autosave(request, pk):
                 for code, item in form.answer_data().items()}
     return JsonResponse({"version": result.version, "changed": result.changed,
                          "original": json.dumps(original, ensure_ascii=False),
-                         "saved_at": timezone.localtime().strftime("%H:%M:%S")})
+                         "message": _("Đã tự động lưu lúc %(time)s.")
+                         % {"time": timezone.localtime().strftime("%H:%M")}})
 
 
 # --- history and evidence ---------------------------------------------------------------------

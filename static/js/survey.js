@@ -100,11 +100,11 @@
         if (res.status === 200) {
           form.querySelector("[name=version]").value = res.body.version;
           form.querySelector("[name=original]").value = res.body.original;
-          say(form.getAttribute("data-saved-text") || ("✓ " + res.body.saved_at));
+          say(res.body.message);
         } else if (res.status === 409) {
-          say(res.body.message + " " + res.body.conflict.map(function (c) {
+          say(res.body.message + " (" + res.body.conflict.map(function (c) {
             return c.code + ": " + (c.theirs || "–");
-          }).join("; "), true);
+          }).join("; ") + ")", true);
           editable = false; /* stop autosaving: the user decides with the Save button */
         } else if (res.status === 400) {
           showErrors(res.body.errors);
