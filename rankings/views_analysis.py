@@ -17,6 +17,7 @@ from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments.access import reviewer_required
@@ -27,20 +28,21 @@ from . import analysis_services as analysis
 from .models import Scenario
 from .selectors import public_snapshot, published_periods
 
+#: Translated where they are shown (``_(...)``); ``gettext_noop`` lets makemessages find them.
 AGGREGATION_NAMES = {
-    "sum": "Cộng điểm",
-    "weighted_mean": "Trung bình cộng có trọng số",
-    "geometric_mean": "Trung bình nhân có trọng số",
+    "sum": gettext_noop("Cộng điểm"),
+    "weighted_mean": gettext_noop("Trung bình cộng có trọng số"),
+    "geometric_mean": gettext_noop("Trung bình nhân có trọng số"),
 }
 KIND_NAMES = {
-    "value": "Giá trị thay đổi",
-    "rule": "Cách chấm thay đổi",
-    "weight": "Trọng số thay đổi",
-    "aggregation": "Cách tổng hợp thay đổi",
-    "added": "Tiêu chí mới",
-    "removed": "Tiêu chí bỏ",
-    "rescale": "Chuẩn hoá theo nhóm đơn vị",
-    "maximum": "Điểm tối đa thay đổi",
+    "value": gettext_noop("Giá trị thay đổi"),
+    "rule": gettext_noop("Cách chấm thay đổi"),
+    "weight": gettext_noop("Trọng số thay đổi"),
+    "aggregation": gettext_noop("Cách tổng hợp thay đổi"),
+    "added": gettext_noop("Tiêu chí mới"),
+    "removed": gettext_noop("Tiêu chí bỏ"),
+    "rescale": gettext_noop("Chuẩn hoá theo nhóm đơn vị"),
+    "maximum": gettext_noop("Điểm tối đa thay đổi"),
 }
 
 
