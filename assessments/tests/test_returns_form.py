@@ -206,13 +206,13 @@ def test_save_draft_stores_answers_records_history_and_bumps_version(staff_clien
 
 def test_history_shows_who_changed_what_to_the_unit_and_reviewers(staff_client, client, mine):
     staff_client.post(form_url(mine), form_data(mine, may_tinh="120"))
-    staff_client.post(form_url(mine), form_data(mine, may_tinh="95"))
+    staff_client.post(form_url(mine), form_data(mine, may_tinh="95,5"))
     url = reverse("returns:history", args=[mine.pk])
     html = compact(staff_client.get(url))
-    assert "so-tttt" in html and ">120<" in html and ">95<" in html and "biểu mẫu" in html
+    assert "so-tttt" in html and ">120<" in html and ">95,5<" in html and "biểu mẫu" in html
     client.logout()
     client.login(username="reviewer", password=PASSWORD)
-    assert ">95<" in compact(client.get(url))
+    assert ">95,5<" in compact(client.get(url))
 
 
 def test_derived_values_and_points_are_computed_by_the_engine_on_render(staff_client, mine):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 from django.conf import settings
@@ -397,12 +398,21 @@ def autosave(request, pk):
 
 # --- history and evidence ---------------------------------------------------------------------
 
+def _shown_number(text: str) -> str:
+    if re.fullmatch(r"-?\d+(\.\d+)?(e[+-]?\d+)?", text or ""):
+        return plain_number(float(text))
+    return text
+
+
 @require_GET
 @_login_required_any
 def history(request, pk):
     submission = access.get_submission_for(request.user, pk)
-    changes = (AnswerChange.objects.filter(answer__submission=submission)
-               .select_related("answer__indicator", "actor").order_by("-at", "-pk"))
+    changes = list(AnswerChange.objects.filter(answer__submission=submission)
+                   .select_related("answer__indicator", "actor").order_by("-at", "-pk"))
+    for change in changes:  # numbers in the language's format (0,8 in Vietnamese)
+        if change.field in (AnswerChange.Field.VALUE, AnswerChange.Field.ADJUSTED):
+            change.old, change.new = _shown_number(change.old), _shown_number(change.new)
     transitions = (SubmissionTransition.objects.filter(submission=submission)
                    .select_related("actor").order_by("-at", "-pk"))
     return render(request, "returns/history.html", {
