@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -201,7 +202,6 @@ def _render_form(request, submission, *, form=None, indicators=None, answers=Non
         "is_staff_of_unit": access.staff_unit(request.user) == submission.unit,
         "deadline": deadline, "extended": deadline != submission.period.deadline,
         "conflict": conflict, "problems": problems or {},
-        "evidence_form": EvidenceForm(),
         "urls": {"preview": reverse("returns:preview", args=[submission.pk]),
                  "autosave": reverse("returns:autosave", args=[submission.pk])},
     }
@@ -452,6 +452,17 @@ def _upload_dir() -> Path:
     return Path(settings.MEDIA_ROOT) / UPLOADS
 
 
+def _forget_old_uploads(max_age_seconds: int = 24 * 3600) -> None:
+    """Uploaded workbooks wait for their confirmation at most a day."""
+    now = time.time()
+    for path in _upload_dir().glob("*.xlsx"):
+        try:
+            if now - path.stat().st_mtime > max_age_seconds:
+                path.unlink()
+        except FileNotFoundError:
+            pass
+
+
 @require_http_methods(["GET", "POST"])
 @_login_required_any
 def workbook_upload(request, pk):
@@ -500,6 +511,7 @@ def workbook_upload(request, pk):
                 return render(request, "returns/workbook_upload.html", context, status=400)
             digest = hashlib.sha256(data).hexdigest()
             _upload_dir().mkdir(parents=True, exist_ok=True)
+            _forget_old_uploads()
             (_upload_dir() / f"{digest}.xlsx").write_bytes(data)
             request.session[session_key] = {"sha256": digest, "name": upload.name}
             context.update({"plan": plan, "version": submission.version, "file_name": upload.name})
