@@ -70,6 +70,10 @@ def test_my_returns_lists_the_units_periods_with_status_deadline_and_days_left(
     assert submission.status == Submission.Status.DRAFT
     html = compact(staff_client.get(reverse("returns:index")))
     assert "Nháp" in html and form_url(submission) in html
+    # once submitted, or for a published period, nothing is counted down any more
+    Submission.objects.filter(pk=submission.pk).update(status=Submission.Status.SUBMITTED)
+    html = compact(staff_client.get(reverse("returns:index")))
+    assert "10 ngày" not in html and "Đã nộp" in html
 
 
 def test_my_returns_shows_the_extended_deadline(staff_client, period, province):

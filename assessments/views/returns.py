@@ -34,7 +34,14 @@ from ..forms import (
     plain_number,
     sentence,
 )
-from ..models import Answer, AnswerChange, Review, Submission, SubmissionTransition
+from ..models import (
+    Answer,
+    AnswerChange,
+    Period,
+    Review,
+    Submission,
+    SubmissionTransition,
+)
 from ..workbooks.template import unit_template
 
 Status = Submission.Status
@@ -59,10 +66,12 @@ def my_returns(request, *, unit):
     for period in access.periods_for_unit(unit).order_by("-opens_on", "-code"):
         deadline = period.deadline_for(unit)
         submission = submissions.get(period.pk)
+        pending = period.status in (Period.Status.OPEN, Period.Status.CLOSED) and (
+            submission is None or submission.status in access.EDITABLE_BY_UNIT)
         rows.append({
             "period": period, "submission": submission, "deadline": deadline,
             "extended": deadline is not None and deadline != period.deadline,
-            "days_left": (deadline - today).days if deadline else None,
+            "days_left": (deadline - today).days if deadline and pending else None,
             "can_start": submission is None and access.can_start_submission(unit, period,
                                                                              today=today),
             "editable": submission is not None and access.can_edit_submission(
