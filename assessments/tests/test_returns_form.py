@@ -406,3 +406,17 @@ def test_a_closed_period_can_be_started_only_with_a_running_extension(staff_clie
     submission = Submission.objects.get(period=period)
     assert response["Location"] == form_url(submission)
     assert 'value="save"' in compact(staff_client.get(form_url(submission)))
+
+
+def test_relative_rules_are_named_as_not_previewable_alone(staff_client, mine):
+    from assessments.models import Indicator
+
+    indicator = Indicator.objects.get(framework=mine.period.framework, code="may_tinh")
+    indicator.rule, indicator.params = "minmax", ""
+    indicator.save()
+    html = compact(staff_client.get(form_url(mine)))
+    assert "không thể xem trước khi chỉ có số liệu của một đơn vị" in html
+    assert re.search(r'data-points="may_tinh"[^>]*>tính tương đối<', html)
+    data = staff_client.post(reverse("returns:preview", args=[mine.pk]),
+                             form_data(mine, may_tinh="5")).json()
+    assert "may_tinh" in data["relative"]
