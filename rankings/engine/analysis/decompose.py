@@ -218,7 +218,7 @@ class _Walker:
             return []
         if kind == "indicator":
             mid = self.mid.get(code)
-            if mid is None or math.isnan(delta) or delta == 0:
+            if mid is None or math.isnan(mid) or math.isnan(delta) or delta == 0:
                 return [(top, parent, code, "value", step)]
             rule, value = mid - before, after - mid
             return [(top, parent, code, k, step * part / delta)

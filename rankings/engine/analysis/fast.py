@@ -26,6 +26,74 @@ from ..spec import FrameworkSpec
 from ..tree import CohortTree, Tree
 
 
+def _means_by_product(how: str, fractions: list[np.ndarray], weights: list[np.ndarray],
+                      shape: tuple[int, int]) -> np.ndarray | None:
+    """Weighted or geometric means of children that do not vary between draws, as one
+    matrix product (units × children) @ (children × draws); ``None`` when a child varies.
+    Not bit-identical to the engine's child-by-child sums (the order of the additions
+    differs), so only used where no official figure is to be reproduced."""
+    if any(f.shape[1] != 1 for f in fractions):
+        return None
+    matrix = np.hstack(fractions)                                  # units × children
+    table = np.vstack([np.broadcast_to(w, (shape[1],)) for w in weights])  # children × draws
+    table = table / table.sum(axis=0)
+    with np.errstate(all="ignore"):
+        if how == "weighted_mean":
+            return matrix @ table
+        zero = (matrix == 0).any(axis=1)
+        logs = np.log(np.where(matrix > 0, matrix, 1.0))
+        result = np.exp(logs @ table)
+        result[zero] = 0.0
+        result[np.isnan(matrix).any(axis=1)] = np.nan
+        return result
+
+
+def aggregate_batch(how: str, fractions: list[np.ndarray], maxima: list[float],
+                    weights: list[np.ndarray], maximum: float, skip: bool,
+                    shape: tuple[int, int], exact: bool = True) -> np.ndarray:
+    """The engine's ``_aggregate`` for a batch of draws without missing children (``zero``
+    and ``unranked``: a NaN simply propagates, as there), written with in-place operations.
+
+    The same operations in the same order as ``compute._aggregate`` (``total + w * f``
+    child after child, then ``/ Σ w``; ``Π f ** (w / Σ w)``; ``min(Σ f m, M) / M``), so the
+    same bits; the sums of weights have one row (they do not depend on the unit). Only the
+    memory traffic differs. ``skip`` is handled by ``compute._aggregate`` itself. With
+    ``exact=False`` means over children that do not vary are one matrix product.
+    """
+    if skip:  # pragma: no cover - the caller sends skip to the engine's own function
+        raise ValueError("aggregate_batch does not handle missing = skip")
+    if not fractions:
+        return np.full(shape, np.nan)
+    if not exact and how != "sum":
+        product = _means_by_product(how, fractions, weights, shape)
+        if product is not None:
+            return product
+    total = np.zeros(shape)
+    term = np.empty(shape)
+    with np.errstate(all="ignore"):
+        if how == "sum":
+            for f, m in zip(fractions, maxima, strict=True):
+                np.multiply(f, m, out=term)
+                np.add(total, term, out=total)
+            np.minimum(total, maximum, out=total)
+            np.divide(total, maximum, out=total)
+            return total
+        weight_sum = np.zeros((1, shape[1]))
+        for w in weights:
+            weight_sum = weight_sum + w
+        if how == "weighted_mean":
+            for f, w in zip(fractions, weights, strict=True):
+                np.multiply(w, f, out=term)
+                np.add(total, term, out=total)
+            np.divide(total, weight_sum, out=total)
+            return total
+        total.fill(1.0)
+        for f, w in zip(fractions, weights, strict=True):
+            np.power(f, w / weight_sum, out=term)
+            np.multiply(total, term, out=total)
+        return total
+
+
 @dataclass
 class _Cohort:
     cohort: str
@@ -81,34 +149,42 @@ class Reaggregator:
         return table
 
     def _cohort(self, spec: FrameworkSpec, ctree: CohortTree, part: _Cohort,
-                weights: dict[str, np.ndarray], draws: int, keep_groups: bool
-                ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+                weights: dict[str, np.ndarray], draws: int, keep_groups: bool,
+                exact: bool = True) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         skip = spec.missing == "skip"
         shape = (len(part.rows), draws)
         groups = {g.code: g for g in ctree.groups}
         fractions: dict[str, np.ndarray] = dict(part.fractions)
+        if skip or draws == 1:
+            aggregate = _aggregate
+        else:
+            def aggregate(*args):
+                return aggregate_batch(*args, exact=exact)
         for group in reversed(ctree.groups):
             kids = ctree.children[group.code]
-            f = _aggregate(group.aggregation, [fractions[code] for _, code in kids],
-                           [ctree.maxima[code] for _, code in kids],
-                           [weights[code] for _, code in kids],
-                           ctree.maxima[group.code], skip, shape)
+            f = aggregate(group.aggregation, [fractions[code] for _, code in kids],
+                          [ctree.maxima[code] for _, code in kids],
+                          [weights[code] for _, code in kids],
+                          ctree.maxima[group.code], skip, shape)
             if group.rescale == "minmax":
+                f = np.broadcast_to(f, shape)
                 f = np.column_stack([_minmax(f[:, d]) for d in range(draws)])
             fractions[group.code] = f
         kids = ctree.children[""]
-        total = _aggregate(spec.aggregation, [fractions[code] for _, code in kids],
-                           [ctree.maxima[code] for _, code in kids],
-                           [weights[code] for _, code in kids], ctree.maxima[""], skip, shape)
+        total = aggregate(spec.aggregation, [fractions[code] for _, code in kids],
+                          [ctree.maxima[code] for _, code in kids],
+                          [weights[code] for _, code in kids], ctree.maxima[""], skip, shape)
+        total = np.broadcast_to(total, shape)
         kept = {code: fractions[code] for code in groups} if keep_groups else {}
         return total, kept
 
     def aggregate(self, spec: FrameworkSpec | None = None,
                   weights: dict[str, np.ndarray] | None = None, draws: int = 1,
-                  keep_groups: bool = False) -> Aggregated:
+                  keep_groups: bool = False, exact: bool = True) -> Aggregated:
         """Root fractions for ``draws`` draws: ``weights`` maps a group or indicator code
         to one weight per draw (codes not given keep ``spec``'s weight); ``spec`` (default
-        the official framework) gives the aggregations."""
+        the official framework) gives the aggregations. ``exact=False`` allows matrix
+        products whose additions run in another order (equal to ~1e-15)."""
         spec = spec or self.framework
         tree = Tree(spec)
         table = self._weights(spec, weights, draws)
@@ -117,7 +193,7 @@ class Reaggregator:
         exists: dict[str, np.ndarray] = {}
         for part in self.cohorts:
             ctree = tree.for_cohort(part.cohort)
-            total, kept = self._cohort(spec, ctree, part, table, draws, keep_groups)
+            total, kept = self._cohort(spec, ctree, part, table, draws, keep_groups, exact)
             totals[part.rows] = total
             for code, f in kept.items():
                 block = groups.setdefault(code, np.full((len(self.units), draws), np.nan))

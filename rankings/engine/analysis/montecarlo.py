@@ -6,7 +6,9 @@ between the framework's means and the other mean (every ``weighted_mean`` node, 
 included, becomes ``geometric_mean`` and back; ``sum`` nodes and groups that must stay
 arithmetic, those holding ``zscore`` indicators, are kept). The units are re-ranked per
 draw with the engine's rounding and ties (:class:`Reaggregator`: the indicator fractions
-are computed once, each batch of draws is aggregated with array operations).
+are computed once, each batch of draws is aggregated with array operations; means over
+indicators are matrix products when weights vary, child-by-child sums in the engine's
+order when they do not, so that zero variation gives the official ranking exactly).
 
 Reported per unit: the median rank, the 5th and 95th percentiles (lower/higher order
 statistics, so whole ranks), and the mean absolute shift of rank against the official
@@ -42,6 +44,26 @@ class MonteCarloResult:
     aggregation_switch: bool
     switched: int
     seed: int
+
+
+def _order_statistics(block: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: median, 5th percentile (``lower``) and 95th (``higher``), ignoring NaN;
+    rows without NaN (all, in practice) in one sort."""
+    median = np.full(len(block), np.nan)
+    low = np.full(len(block), np.nan)
+    high = np.full(len(block), np.nan)
+    gaps = np.isnan(block).any(axis=1)
+    full = block[~gaps]
+    if len(full):
+        median[~gaps] = np.median(full, axis=1)
+        low[~gaps] = np.percentile(full, 5, axis=1, method="lower")
+        high[~gaps] = np.percentile(full, 95, axis=1, method="higher")
+    if gaps.any():
+        part = block[gaps]
+        median[gaps] = np.nanmedian(part, axis=1)
+        low[gaps] = np.nanpercentile(part, 5, axis=1, method="lower")
+        high[gaps] = np.nanpercentile(part, 95, axis=1, method="higher")
+    return median, low, high
 
 
 def switched_framework(framework: FrameworkSpec) -> FrameworkSpec | None:
@@ -87,7 +109,11 @@ def monte_carlo(framework: FrameworkSpec, result: EngineResult, n_draws: int = 1
                 continue
             columns = np.arange(start, stop)[chosen]
             weights = {code: weights_all[columns, k] for k, code in enumerate(nodes)}
-            totals = reaggregator.aggregate(spec, weights, len(columns)).totals
+            # without variation a draw is the official framework: its means add child after
+            # child as the engine does (the official ranking, bit for bit); drawn weights are
+            # not official figures, so their means may be matrix products (~1e-15 apart)
+            exact = spec is framework and weight_range == 0
+            totals = reaggregator.aggregate(spec, weights, len(columns), exact=exact).totals
             ranks[:, columns] = reaggregator.ranks(spec, totals * scale)
     official = reaggregator.official_rank
     ranked = ~np.isnan(official)
@@ -97,9 +123,7 @@ def monte_carlo(framework: FrameworkSpec, result: EngineResult, n_draws: int = 1
     shift = np.full(n, np.nan)
     if ranked.any():
         block = ranks[ranked].astype(float)
-        median[ranked] = np.nanmedian(block, axis=1)
-        low[ranked] = np.nanpercentile(block, 5, axis=1, method="lower")
-        high[ranked] = np.nanpercentile(block, 95, axis=1, method="higher")
+        median[ranked], low[ranked], high[ranked] = _order_statistics(block)
         shift[ranked] = np.nanmean(np.abs(block - official[ranked, None]), axis=1)
     units = reaggregator.units.copy()
     units["official_rank"] = official
