@@ -7,13 +7,17 @@ previews never leak). Every page runs a fixed number of queries whatever the num
 
 from __future__ import annotations
 
+import hashlib
+import re
 from contextvars import ContextVar
 from dataclasses import replace
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -59,13 +63,61 @@ CACHE_SECONDS = 24 * 3600
 _state: ContextVar[str | None] = ContextVar("public_state", default=None)
 
 
+CSRF_VALUE = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+CSRF_MARK = b"\x00csrf\x00"
+KEPT_HEADERS = ("Content-Type", "Content-Disposition")
+
+
+def _whole_page_cacheable(request) -> bool:
+    """A visitor without a session or messages (the public, the press) gets the same page
+    as any other: the whole response can be kept. Signed-in users (their name in the
+    header) and pending messages go through the view."""
+    return (request.method == "GET" and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and "messages" not in request.COOKIES)
+
+
+def _digest(*parts) -> str:
+    """A cache key part safe for any backend, whatever the user typed in the URL."""
+    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
+
+
+def _state_now() -> str:
+    state = _state.get()
+    if state is None:
+        state = public_state()
+        _state.set(state)
+    return state
+
+
 def public_page(view):
-    """Reads the public state once per request (the cache keys of the page's parts)."""
+    """Reads the public state once per request (the cache keys of the page's parts) and,
+    for visitors without a session, keeps the whole response until the next publication;
+    the CSRF token of the language form is put back for each visitor."""
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         token = _state.set(None)
         try:
-            return view(request, *args, **kwargs)
+            if not _whole_page_cacheable(request):
+                return view(request, *args, **kwargs)
+            key = "public-page:" + _digest(_state_now(), get_language() or "",
+                                           request.get_full_path())
+            hit = cache.get(key)
+            if hit is not None:
+                content, headers = hit
+                if CSRF_MARK in content:
+                    content = content.replace(CSRF_MARK, get_token(request).encode())
+                response = HttpResponse(content)
+                for name, value in headers.items():
+                    response[name] = value
+                return response
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not response.streaming:
+                content = response.content
+                if response.get("Content-Type", "").startswith("text/html"):
+                    content = CSRF_VALUE.sub(rb"\1" + CSRF_MARK + rb"\2", content)
+                cache.set(key, (content, {h: response[h] for h in KEPT_HEADERS if h in response}),
+                          CACHE_SECONDS)
+            return response
         finally:
             _state.reset(token)
     return wrapper
@@ -75,11 +127,7 @@ def cached(name: str, *parts, build, keep_none: bool = False):
     """``build()``'s value, kept until the next publication: the key holds the public
     state (which changes at every publication or withdrawal, read once per request) and
     the language."""
-    state = _state.get()
-    if state is None:
-        state = public_state()
-        _state.set(state)
-    key = ":".join(["public", name, state, get_language() or "", *(str(p) for p in parts)])
+    key = "public:" + name + ":" + _digest(_state_now(), get_language() or "", *parts)
     hit = cache.get(key)
     if hit is None:
         hit = (build(),)

@@ -353,3 +353,19 @@ def test_public_pages_run_a_fixed_number_of_queries_at_10_and_1000_units(
         if response["Content-Type"].startswith("text/"):
             assert without_token(again.content) == without_token(response.content)
     assert counts[small] == counts[large]
+
+
+def test_whole_pages_are_kept_for_visitors_without_a_session_only(client, published,
+                                                                  django_user_model):
+    first, second = client.get("/ky/2017/"), client.get("/ky/2017/")
+    token = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+    assert token.search(first.content.decode()) and token.search(second.content.decode())
+    assert "\x00" not in second.content.decode()
+    assert without_token(first.content) == without_token(second.content)
+    # the language switch works from a page served from the cache
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/ky/2017/"})
+    assert response.status_code == 302
+    user = django_user_model.objects.create_user("nhabao", password="mat-khau-dai-123",
+                                                 role="reviewer")
+    client.force_login(user)
+    assert "nhabao" in client.get("/ky/2017/").content.decode()
