@@ -168,16 +168,22 @@ def published(period: Period) -> Official:
 
 # --- why did the rank change ---------------------------------------------------------------
 
-def explain_rank_change(*, unit: Unit, period: Period, node: str = "") -> Decomposition | None:
+def explain_rank_change(*, unit: Unit, period: Period, node: str = "",
+                        snapshot: RankingSnapshot | None = None) -> Decomposition | None:
     """Why ``unit``'s score and rank on ``node`` (``""``: the total, else a group code) moved
-    between the published snapshots of ``period.previous`` and ``period``.
+    between the published snapshots of ``period.previous`` and ``period`` — or, for the
+    reviewer's preview, between the former and ``snapshot`` (a computed snapshot of
+    ``period``, published or not).
 
-    ``None`` when either period has no public snapshot or the unit was not assessed in
-    both; the ``Decomposition`` has ``reason = "missing"`` when a score is missing.
+    ``None`` when a snapshot is missing or the unit was not assessed in both; the
+    ``Decomposition`` has ``reason = "missing"`` when a score is missing.
     """
     if period.previous_id is None:
         return None
-    now_snapshot, prev_snapshot = public_snapshot(period), public_snapshot(period.previous)
+    if snapshot is not None and snapshot.period_id != period.pk:
+        raise ValueError("the snapshot belongs to another period")
+    now_snapshot = snapshot or public_snapshot(period)
+    prev_snapshot = public_snapshot(period.previous)
     if now_snapshot is None or prev_snapshot is None:
         return None
     now, prev = official(now_snapshot), official(prev_snapshot)

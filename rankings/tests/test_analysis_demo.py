@@ -60,6 +60,17 @@ def test_why_cao_bang_fell_four_places_in_internal_it_application(mic2017, cao_b
                                                   "VN-KONTUM"}
 
 
+def test_the_reviewer_preview_is_explained_from_a_given_snapshot(mic2017, cao_bang):
+    snapshot = RankingSnapshot.objects.get(period=mic2017, is_public=True)
+    result = analysis.explain_rank_change(unit=cao_bang, period=mic2017, node="HT",
+                                          snapshot=snapshot)
+    assert (result.rank_previous, result.rank_now) == (57, 43)
+    assert len(result.passed) - len(result.passed_by) == 14  # 57 → 43
+    with pytest.raises(ValueError):
+        analysis.explain_rank_change(unit=cao_bang, period=mic2017, snapshot=RankingSnapshot
+                                     .objects.get(period__code="MIC-2016", is_public=True))
+
+
 def test_cao_bang_total_change_is_not_decomposed_without_a_2016_total(mic2017, cao_bang):
     result = analysis.explain_rank_change(unit=cao_bang, period=mic2017)
     assert result.reason == "missing" and result.rank_previous is None
