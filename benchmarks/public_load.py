@@ -133,7 +133,7 @@ def write(results, args) -> None:
         START,
         "## Public pages under load (issue 5)",
         "",
-        f"`benchmarks/public_load.py`: gunicorn ({gunicorn}, {args.workers} sync workers, "
+        f"`benchmarks/public_load.py`: {gunicorn} ({args.workers} sync workers, "
         "production settings), PostgreSQL and a private Redis cache on the loopback, the demo "
         f"data; `wrk` in a second process, 2 threads, {args.connections} connections, "
         f"{args.seconds} s per page after one warming request. Machine: {os.cpu_count()} "
