@@ -85,6 +85,15 @@ def why(request, code):
     if unit is not None:
         explanation = analysis.explain_rank_change(unit=unit, period=period, node=node)
     names = {u.code: u.name for u in units}
+    steps, combined = [], None
+    if unit is not None:
+        found = analysis.unit_improvements(unit=unit, period=period)
+        steps = [{"name": indicators.get(r.indicator_code, r.indicator_code),
+                  "group": groups.get(r.group_code, r.group_code),
+                  "value": _shown(r.value), "target": _shown(r.target),
+                  "gain": r.gain, "rank": r.rank}
+                 for r in found.steps.head(8).itertuples(index=False)]
+        combined = found
     rows, tops = [], []
     if explanation is not None and explanation.reason == "":
         for row in explanation.items.itertuples(index=False):
@@ -101,7 +110,9 @@ def why(request, code):
     context = {
         "period": period, "units": units, "unit": unit, "node": node,
         "groups": sorted(groups.items(), key=lambda kv: kv[0]),
-        "explanation": explanation, "rows": rows,
+        "explanation": explanation, "rows": rows, "steps": steps, "combined": combined,
+        "combined_names": [indicators.get(c, c) for c in combined.combined] if combined
+        else [],
         "rank_delta": (explanation.rank_previous - explanation.rank_now
                        if explanation and explanation.rank_previous and explanation.rank_now
                        else None), "tops": tops, "decimals": decimals,
@@ -114,6 +125,16 @@ def why(request, code):
                         for g in (explanation.groups if explanation else [])],
     }
     return render(request, "rankings/analysis/why.html", context)
+
+
+def _shown(value) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "–"
+    if isinstance(value, bool):
+        return _("có") if value else _("không")
+    if isinstance(value, float):
+        return number_format(value, None if value != int(value) else 0)
+    return str(value)
 
 
 def _named(frame: pd.DataFrame, names: dict[str, str]) -> list[dict]:
