@@ -95,16 +95,21 @@ def why(request, code):
                  for r in found.steps.head(8).itertuples(index=False)]
         combined = found
     rows, tops = [], []
+
+    def label(code: str) -> str:
+        return groups.get(code) or indicators.get(code) or code
+
     if explanation is not None and explanation.reason == "":
         for row in explanation.items.itertuples(index=False):
-            rows.append({"top": groups.get(row.top, row.top) if row.top else "",
+            rows.append({"top": label(row.top) if row.top and row.top != row.code else "",
                          "code": row.code,
                          "name": indicators.get(row.code) or groups.get(row.code) or
                          (_("Tổng") if row.code == "" else row.code),
                          "kind": _(KIND_NAMES.get(row.kind, row.kind)),
                          "points": row.points})
-        for row in explanation.by_top.itertuples(index=False):
-            tops.append({"name": groups.get(row.top, _("Cả nút")) if row.top else _("Cả nút"),
+        # sums per top-level group (for a group the items already are its children)
+        for row in (explanation.by_top.itertuples(index=False) if node == "" else ()):
+            tops.append({"name": label(row.top) if row.top else _("Cả nút"),
                          "points": row.points})
     decimals = int(period.framework.decimals) + 2
     context = {

@@ -44,3 +44,15 @@ def test_reviewer_reads_the_robustness_of_the_top_ten(page, demo):
     first = [c.strip() for c in page.locator("table.data tbody tr").first.locator(
         "td, th").all_inner_texts()]
     assert first[:2] == ["1", "Lào Cai"]
+
+
+def test_reviewer_sees_why_cao_bang_fell_in_internal_it_application(page, demo):
+    _sign_in(page, demo.url)
+    page.get_by_role("link", name="Vì sao thứ hạng thay đổi").first.click()
+    page.select_option("#id_don_vi", label="Cao Bằng")
+    page.select_option("#id_nhom", label="Ứng dụng CNTT trong hoạt động nội bộ")
+    page.get_by_role("button", name="Giải thích").click()
+    page.wait_for_selector("#why-items")
+    text = " ".join(page.locator("main, body").first.inner_text().split())
+    assert "Lạng Sơn (55 → 6)" in text and "Kon Tum (59 → 56)" in text
+    assert "Tỷ lệ văn bản trao đổi dưới dạng điện tử" in text

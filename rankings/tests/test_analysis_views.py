@@ -69,6 +69,7 @@ def test_why_page_explains_cao_bang_internal_it(reviewer):
     assert "Lạng Sơn (55 → 6)" in page and "Kon Tum (59 → 56)" in page
     assert "Tỷ lệ cán bộ, công chức sử dụng thư điện tử công vụ" in page
     assert "giảm 4 bậc" in page
+    assert "Cả nút" not in page and ">nb_email<" not in page  # items named, not coded
     assert "Điểm có thể tăng ở đâu" in page and "đơn vị đạt hạng 31" in page  # three steps together
     total = reviewer.get(url, {"don_vi": "VN-CAOBANG"}).content.decode()
     assert "thiếu số liệu" in total and "Hạ tầng kỹ thuật CNTT" in total
