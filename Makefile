@@ -52,8 +52,9 @@ lint: install-test
 	$(PY) -m ruff check .
 
 messages: install ## rebuild the English catalogue (needs gettext)
-	$(PY) manage.py makemessages -l en --no-obsolete
-	$(PY) manage.py compilemessages -l en
+	$(PY) manage.py makemessages -l en --no-obsolete \
+		--ignore=benchmarks --ignore=staticfiles --ignore=test-artifacts --ignore=.venv
+	$(PY) manage.py compilemessages -l en -l vi --ignore=.venv
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
