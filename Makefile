@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-test chromium migrate demo serve bench lint messages clean
+.PHONY: run test install install-test chromium migrate demo serve bench bench-tools lint messages clean
 
 run: install migrate demo serve ## install, migrate the embedded SQLite database, load the demo, serve
 
@@ -45,8 +45,19 @@ demo: install
 serve: install
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-bench: install-test ## measure speed and memory, figures into docs/benchmarks.md
+bench: install-test bench-tools ## measure speed and memory, figures into docs/benchmarks.md
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/analysis.py
+	$(PY) benchmarks/review_board.py
+	$(PY) benchmarks/returns_form.py --postgres
+	$(PY) benchmarks/public_load.py
+
+# The load tool of the public-pages benchmark, from Debian's packages.
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { \
+		echo "Installing Debian's wrk for the load benchmark..."; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; }
 
 lint: install-test
 	$(PY) -m ruff check .
