@@ -11,11 +11,20 @@ import os
 import re
 from pathlib import Path
 
+import hypothesis
 import pytest
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls made by
 # the tests themselves are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Property tests: random examples on a developer's machine (new cases found over time, each
+# failure printed with the blob that reproduces it); the same examples on every CI run
+# (.ci/run sets CI=1), so that a landing is judged on the code, not on the draw.
+hypothesis.settings.register_profile("dev", print_blob=True)
+hypothesis.settings.register_profile("ci", print_blob=True, derandomize=True)
+hypothesis.settings.load_profile(os.environ.get(
+    "HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
