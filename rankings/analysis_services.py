@@ -197,6 +197,106 @@ def explain_rank_change(*, unit: Unit, period: Period, node: str = "",
         return None
 
 
+@dataclass
+class RankChange:
+    """Why a unit's rank moved, ready for a page (plain values, names resolved; cacheable).
+
+    ``items``: every contribution of the total's change (group, indicator or node, kind,
+    points), largest first; ``tops``: their sums per top-level group (Σ = ``change``);
+    ``passed`` / ``passed_by``: (name, previous rank, rank); ``groups``: per top-level
+    group its name, ranks and the units passed and passing. ``change`` is ``None`` when
+    the total is missing in one period (``reason = "missing"``): only the groups compare.
+    """
+
+    previous_period: Period
+    rank_previous: int | None
+    rank_now: int | None
+    score_previous: float | None
+    score_now: float | None
+    change: float | None
+    items: list[dict]
+    tops: list[dict]
+    passed: list[tuple[str, int, int]]
+    passed_by: list[tuple[str, int, int]]
+    groups: list[dict]
+    reason: str = ""
+
+    @property
+    def rank_delta(self) -> int | None:
+        """Places gained (positive) or lost since the previous period."""
+        if self.rank_previous is None or self.rank_now is None:
+            return None
+        return int(self.rank_previous) - int(self.rank_now)
+
+
+def profile_rank_change(*, unit: Unit, period: Period) -> RankChange | None:
+    """``explain_rank_change`` on the total, with unit, group and indicator names, for the
+    unit profile: a fixed number of queries whatever the number of units (the two public
+    snapshots, their frameworks and results, one query for the names of units, one for
+    the groups and indicators of both frameworks)."""
+    explanation = explain_rank_change(unit=unit, period=period)
+    if explanation is None:
+        return None
+    previous = period.previous
+    frameworks = [period.framework_id, previous.framework_id]
+    names: dict[str, str] = {}
+    for code, name, framework_id in (CriterionGroup.objects.filter(
+            framework_id__in=frameworks).values_list("code", "name", "framework_id")
+            .order_by("-framework_id")):
+        if framework_id == period.framework_id or code not in names:
+            names[code] = name
+    indicator_names_: dict[str, str] = {}
+    for code, name, framework_id in (Indicator.objects.filter(
+            framework_id__in=frameworks).values_list("code", "name", "framework_id")):
+        if framework_id == period.framework_id or code not in indicator_names_:
+            indicator_names_[code] = name
+    codes = set(explanation.passed["unit_code"]) | set(explanation.passed_by["unit_code"])
+    for group in explanation.groups:
+        codes.update(group["passed"])
+        codes.update(group["passed_by"])
+    units = dict(Unit.objects.filter(code__in=codes).values_list("code", "name"))
+
+    def overtaken(frame: pd.DataFrame) -> list[tuple[str, int, int]]:
+        return [(units.get(r.unit_code, r.unit_code), int(r.previous_rank), int(r.rank))
+                for r in frame.itertuples(index=False)]
+
+    def label(code: str) -> str:
+        return names.get(code) or indicator_names_.get(code) or code
+
+    items, tops = [], []
+    missing = explanation.reason != ""
+    if not missing:
+        frame = explanation.items.assign(size=explanation.items["points"].abs())
+        for row in frame.sort_values("size", ascending=False, kind="mergesort").itertuples(
+                index=False):
+            if row.points == 0:
+                continue
+            items.append({"top": label(row.top) if row.top and row.top != row.code else "",
+                          "code": row.code, "name": label(row.code) if row.code else "",
+                          "kind": row.kind, "points": float(row.points)})
+        tops = [{"code": r.top, "name": label(r.top), "points": float(r.points)}
+                for r in explanation.by_top.itertuples(index=False)]
+
+    def whole(value):
+        return None if value is None or pd.isna(value) else int(value)
+
+    groups = [{"code": g["group_code"], "name": label(g["group_code"]),
+               "rank_previous": whole(g["previous_rank"]), "rank_now": whole(g["rank"]),
+               "passed": [units.get(c, c) for c in g["passed"]],
+               "passed_by": [units.get(c, c) for c in g["passed_by"]]}
+              for g in explanation.groups]
+    for group in groups:
+        group["delta"] = (group["rank_previous"] - group["rank_now"]
+                          if group["rank_previous"] and group["rank_now"] else None)
+    return RankChange(
+        previous, whole(explanation.rank_previous), whole(explanation.rank_now),
+        None if missing else float(explanation.score_previous),
+        None if missing else float(explanation.score_now),
+        None if missing else float(explanation.change), items, tops,
+        overtaken(explanation.passed), overtaken(explanation.passed_by), groups,
+        explanation.reason)
+
+
 # --- improvements, what-if, robustness, comparable series -----------------------------------
 
 def unit_improvements(*, unit: Unit, period: Period, combine: int = 3) -> Improvements:

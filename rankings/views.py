@@ -26,7 +26,7 @@ from django_tables2 import RequestConfig
 
 from assessments.models import Indicator, Unit
 
-from . import charts
+from . import analysis_services, charts
 from .forms import LeaderboardFilterForm
 from .methodology import explain_rule, framework_changes
 from .report_pdf import report_pdf
@@ -56,6 +56,7 @@ from .selectors import (
 from .selectors import _rounded as rounded
 from .services import _WRITERS, EXPORT_FORMATS, results_content
 from .tables import LeaderboardTable
+from .views_analysis import KIND_NAMES
 
 #: Cached public pages are rebuilt at the next publication; this bounds a stale entry's
 #: life if the cache is shared with a database that was reset.
@@ -352,7 +353,13 @@ def unit_profile_page(request, unit_code):
     built = cached("profile-charts", unit_code, period_code,
                    build=lambda: _profile_charts(profile))
     radar_chart, radar_lines = built["radar"]
+    why = cached("profile-why", unit_code, period_code, keep_none=True,
+                 build=lambda: analysis_services.profile_rank_change(
+                     unit=profile.unit, period=profile.snapshot.period))
     return render(request, "rankings/unit_profile.html", {
+        "why": why, "why_decimals": profile.decimals + 2,
+        "why_items": [{**item, "kind_name": _(KIND_NAMES.get(item["kind"], item["kind"]))}
+                      for item in (why.items if why else [])],
         "profile": profile,
         "period": profile.snapshot.period,
         "unit": profile.unit,
