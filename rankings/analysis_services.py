@@ -360,6 +360,219 @@ def comparable_result(*, period: Period) -> EngineResult | None:
     return comparable_series(framework, units, inputs.values, crosswalk_for(previous, period))
 
 
+@dataclass
+class ComparableSeries:
+    """The comparison period as published beside the same period scored on this period's
+    framework (through the crosswalk), and this period.
+
+    ``rows``: per unit (cohort, this period's rank order) the as-published rank and score
+    of the previous period, the comparable rank and score, this period's, the change of
+    rank both ways (positive = places gained) and ``difference`` = comparable rank −
+    published rank of the previous period. ``mapping``: (source, target, factor, how) for
+    every target indicator; ``unmapped``: this period's indicators nothing maps to.
+    """
+
+    period: Period
+    previous: Period
+    framework_changed: bool
+    rows: list[dict]
+    mapping: list[tuple[str, str, float, str]]
+    unmapped: list[str]
+    added: list[str]
+    removed: list[str]
+    decimals: int
+
+    @property
+    def reordered(self) -> int:
+        """Units whose comparable rank differs from the published one."""
+        return sum(1 for r in self.rows if r["difference"])
+
+
+def comparable_series_table(*, period: Period) -> ComparableSeries | None:
+    """The comparable series of ``period`` (``None`` without a comparison period or
+    without both public snapshots)."""
+    previous = period.previous
+    if previous is None:
+        return None
+    now_snapshot, prev_snapshot = public_snapshot(period), public_snapshot(previous)
+    if now_snapshot is None or prev_snapshot is None:
+        return None
+    now, before = official(now_snapshot), official(prev_snapshot)
+    comparable = comparable_result(period=period)
+    crosswalk = crosswalk_for(previous, period)
+    source_codes = {i.code for i in before.framework.indicators}
+    mapped = {t for _s, t, _f in crosswalk}
+    mapping = [(s, t, f, "crosswalk") for s, t, f in crosswalk]
+    unmapped = []
+    for indicator in now.framework.indicators:
+        if indicator.derived or indicator.code in mapped:
+            continue
+        if indicator.code in source_codes:
+            mapping.append((indicator.code, indicator.code, 1.0, "same_code"))
+        else:
+            unmapped.append(indicator.code)
+    now_codes = {i.code for i in now.framework.indicators}
+    names = dict(Unit.objects.filter(code__in=list(now.result.units["unit_code"]))
+                 .values_list("code", "name"))
+
+    def by_unit(frame: pd.DataFrame) -> dict[str, tuple]:
+        return {r.unit_code: (None if pd.isna(r.rank) else int(r.rank),
+                              None if pd.isna(r.score) else float(r.score))
+                for r in frame.itertuples(index=False)}
+
+    published_prev, comparable_prev = by_unit(before.result.units), by_unit(comparable.units)
+    rows = []
+    frame = now.result.units.sort_values(["cohort", "rank", "unit_code"], na_position="last")
+    for r in frame.itertuples(index=False):
+        rank_now = None if pd.isna(r.rank) else int(r.rank)
+        rank_pub, score_pub = published_prev.get(r.unit_code, (None, None))
+        rank_cmp, score_cmp = comparable_prev.get(r.unit_code, (None, None))
+
+        def gained(before_rank, rank_now=rank_now):
+            return None if before_rank is None or rank_now is None else before_rank - rank_now
+
+        rows.append({"unit_code": r.unit_code, "unit_name": names.get(r.unit_code, r.unit_code),
+                     "cohort": r.cohort, "published_rank": rank_pub,
+                     "published_score": score_pub, "comparable_rank": rank_cmp,
+                     "comparable_score": score_cmp, "rank": rank_now,
+                     "score": None if pd.isna(r.score) else float(r.score),
+                     "change_published": gained(rank_pub),
+                     "change_comparable": gained(rank_cmp),
+                     "difference": (None if rank_pub is None or rank_cmp is None
+                                    else rank_cmp - rank_pub)})
+    return ComparableSeries(
+        period, previous, period.framework_id != previous.framework_id, rows,
+        sorted(mapping, key=lambda m: m[1]), sorted(unmapped),
+        sorted(now_codes - source_codes), sorted(source_codes - now_codes),
+        int(period.framework.decimals))
+
+
+COMPARABLE_COLUMNS = ["cohort", "unit_code", "unit_name", "published_score", "published_rank",
+                      "comparable_score", "comparable_rank", "difference", "score", "rank",
+                      "change_published", "change_comparable"]
+
+
+def comparable_csv(*, series: ComparableSeries) -> bytes:
+    """The comparable series as CSV (UTF-8 with BOM, formula-safe text)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COMPARABLE_COLUMNS)
+    for row in series.rows:
+        writer.writerow(["" if row[c] is None else escape_text(row[c])
+                         if isinstance(row[c], str) else row[c] for c in COMPARABLE_COLUMNS])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def fill_crosswalk(*, source_framework, target_framework, text: str,
+                   replace: bool = False) -> list[IndicatorCrosswalk]:
+    """Create (or update the factor and note of) crosswalk rows from pasted lines
+    ``source_code, target_code[, factor[, note]]`` (comma, semicolon or tab separated; a
+    header line naming the columns is skipped). All or nothing: ``ValidationError`` naming
+    every bad line. ``replace`` first deletes the rows between the two frameworks."""
+    if source_framework.pk == target_framework.pk:
+        raise ValidationError(_("Bộ tiêu chí năm trước và năm nay phải khác nhau."))
+    sources = {i.code: i for i in Indicator.objects.filter(framework=source_framework)}
+    targets = {i.code: i for i in Indicator.objects.filter(framework=target_framework)}
+    problems, parsed, seen = [], [], set()
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        separator = "\t" if "\t" in line else ";" if ";" in line else ","
+        cells = [c.strip() for c in line.split(separator)]
+        if number == 1 and cells[0].casefold() in {"source", "nguon", "nguồn", "source_code"}:
+            continue
+        if len(cells) < 2 or not cells[0] or not cells[1]:
+            problems.append(_("Dòng %(row)s: cần ít nhất mã tiêu chí năm trước và mã tiêu "
+                              "chí năm nay.") % {"row": number})
+            continue
+        source, target = sources.get(cells[0]), targets.get(cells[1])
+        if source is None:
+            problems.append(_("Dòng %(row)s, cột 1: bộ tiêu chí %(framework)s không có tiêu "
+                              "chí “%(code)s”.") % {"row": number, "code": cells[0],
+                                                    "framework": source_framework.code})
+        if target is None:
+            problems.append(_("Dòng %(row)s, cột 2: bộ tiêu chí %(framework)s không có tiêu "
+                              "chí “%(code)s”.") % {"row": number, "code": cells[1],
+                                                    "framework": target_framework.code})
+        factor = 1.0
+        if len(cells) > 2 and cells[2]:
+            try:
+                factor = float(cells[2].replace(",", "."))
+            except ValueError:
+                problems.append(_("Dòng %(row)s, cột 3: hệ số “%(value)s” không phải là số.")
+                                % {"row": number, "value": cells[2]})
+        if source is None or target is None:
+            continue
+        if (source.pk, target.pk) in seen:
+            problems.append(_("Dòng %(row)s: cặp %(source)s → %(target)s đã có ở dòng trên.")
+                            % {"row": number, "source": source.code, "target": target.code})
+            continue
+        seen.add((source.pk, target.pk))
+        parsed.append((source, target, factor, ", ".join(cells[3:])[:500]))
+    if problems:
+        raise ValidationError(problems)
+    if not parsed:
+        raise ValidationError(_("Chưa có dòng đối chiếu nào."))
+    rows = []
+    with transaction.atomic():
+        if replace:
+            IndicatorCrosswalk.objects.filter(source__framework=source_framework,
+                                              target__framework=target_framework).delete()
+        for source, target, factor, note in parsed:
+            row, _created = IndicatorCrosswalk.objects.update_or_create(
+                source=source, target=target, defaults={"factor": factor, "note": note})
+            rows.append(row)
+    return rows
+
+
+@dataclass
+class ScenarioComparison:
+    """Two scenarios (or one and the official framework) side by side, per unit."""
+
+    period: Period
+    name_a: str
+    name_b: str
+    rows: list[dict]
+    decimals: int
+
+    @property
+    def moved(self) -> int:
+        return sum(1 for r in self.rows if r["difference"])
+
+
+def compare_scenarios(*, period: Period, a: Scenario | None,
+                      b: Scenario | None) -> ScenarioComparison:
+    """Ranks and scores under scenario ``a`` and ``b`` (``None`` = the official
+    framework) with ``difference`` = rank in a − rank in b (positive: b ranks higher)."""
+    results = [period_whatif(period=period, changes=s.changes if s else None)
+               for s in (a, b)]
+    first, second = (r.units.set_index("unit_code") for r in results)
+    names = dict(Unit.objects.filter(code__in=list(first.index)).values_list("code", "name"))
+    rows = []
+
+    def whole(value):
+        return None if value is None or pd.isna(value) else int(value)
+
+    def real(value):
+        return None if value is None or pd.isna(value) else float(value)
+
+    for code, row in first.sort_values(["cohort", "rank"], na_position="last").iterrows():
+        other = second.loc[code] if code in second.index else None
+        rank_a = whole(row["rank"])
+        rank_b = whole(other["rank"]) if other is not None else None
+        rows.append({"unit_code": code, "unit_name": names.get(code, code),
+                     "cohort": row["cohort"], "rank_a": rank_a, "score_a": real(row["score"]),
+                     "rank_b": rank_b,
+                     "score_b": real(other["score"]) if other is not None else None,
+                     "official_rank": whole(row["official_rank"]),
+                     "difference": (None if rank_a is None or rank_b is None
+                                    else rank_a - rank_b)})
+    official_name = _("Chính thức")
+    return ScenarioComparison(period, a.name if a else official_name,
+                              b.name if b else official_name, rows,
+                              int(period.framework.decimals))
+
+
 # --- scenarios -----------------------------------------------------------------------------
 
 def _checked_changes(period: Period, changes) -> dict:

@@ -15,4 +15,6 @@ urlpatterns = [
     path("ky/<slug:code>/kich-ban/<int:pk>/xoa/", views.scenario_delete,
          name="scenario_delete"),
     path("ky/<slug:code>/do-vung/", views.robustness, name="robustness"),
+    path("ky/<slug:code>/so-sanh-duoc/", views.comparable, name="comparable"),
+    path("ky/<slug:code>/so-sanh-kich-ban/", views.scenario_compare, name="scenario_compare"),
 ]

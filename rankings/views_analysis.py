@@ -422,3 +422,52 @@ def robustness(request, code):
         "chart": chart, "max_draws": analysis.MAX_DRAWS,
     })
 
+
+
+# --- comparable series and scenario comparison ----------------------------------------------
+
+@reviewer_required
+@require_GET
+def comparable(request, code):
+    period = _period(code)
+    series = analysis.comparable_series_table(period=period)
+    if series is not None and request.GET.get("tai_ve") == "csv":
+        response = HttpResponse(analysis.comparable_csv(series=series),
+                                content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="chuoi-so-sanh-duoc-{period.code}.csv"')
+        return response
+    indicators = analysis.indicator_names(period)
+    previous_indicators = analysis.indicator_names(period.previous) if period.previous else {}
+    mapping = [{"target": t, "target_name": indicators.get(t, t), "source": src,
+                "source_name": previous_indicators.get(src, src), "factor": f,
+                "how": _("Bảng đối chiếu") if how == "crosswalk" else _("Cùng mã")}
+               for src, t, f, how in (series.mapping if series else [])]
+    cohorts: list[tuple[str, list[dict]]] = []
+    for row in (series.rows if series else []):
+        if not cohorts or cohorts[-1][0] != row["cohort"]:
+            cohorts.append((row["cohort"], []))
+        cohorts[-1][1].append(row)
+    return render(request, "rankings/analysis/comparable.html", {
+        "period": period, "series": series, "mapping": mapping, "cohorts": cohorts,
+        "unmapped": [(c, indicators.get(c, c)) for c in (series.unmapped if series else [])],
+        "decimals": int(period.framework.decimals),
+    })
+
+
+@reviewer_required
+@require_GET
+def scenario_compare(request, code):
+    period = _period(code)
+    scenarios = list(Scenario.objects.filter(period=period).order_by("name"))
+    chosen = {}
+    for key in ("a", "b"):
+        wanted = request.GET.get(key, "")
+        chosen[key] = next((s for s in scenarios if str(s.pk) == wanted), None)
+    comparison = None
+    if request.GET.get("a") is not None or request.GET.get("b") is not None:
+        comparison = analysis.compare_scenarios(period=period, a=chosen["a"], b=chosen["b"])
+    return render(request, "rankings/analysis/scenario_compare.html", {
+        "period": period, "scenarios": scenarios, "chosen": chosen, "comparison": comparison,
+        "decimals": int(period.framework.decimals),
+    })
