@@ -124,6 +124,35 @@ def can_edit_answer(user, answer: Answer, *, today: datetime.date | None = None)
     return submission.status != Submission.Status.RETURNED or answer.open_for_correction
 
 
+# --- the admin site ---------------------------------------------------------------------------
+
+def may_use_admin_site(request) -> bool:
+    """The Django admin belongs to the portal's admins (domain.md: they manage cohorts, units,
+    users, frameworks, periods). Django's own "staff status" flag is not enough: ticked by
+    mistake for a reviewer or a unit's staff, with view permissions, it would show them every
+    unit's answers, evidence and the user list."""
+    return is_portal_admin(request.user)
+
+
+def guard_admin_site(site) -> None:
+    """Make ``site`` refuse everybody :func:`may_use_admin_site` refuses, on top of its own
+    check (kept, and looked up on the site's class at each request, so a site class that
+    adds a second factor still has its say). Called once from ``AssessmentsConfig.ready``."""
+    from django.utils.functional import empty
+
+    if getattr(site, "_wrapped", None) is empty:  # the default site is a lazy object
+        site._setup()
+    real = getattr(site, "_wrapped", site)
+    if getattr(real, "_portal_guarded", False):
+        return
+
+    def has_permission(request):
+        return type(real).has_permission(real, request) and may_use_admin_site(request)
+
+    real.has_permission = has_permission
+    real._portal_guarded = True
+
+
 # --- view decorators --------------------------------------------------------------------------
 
 def reviewer_required(view):
