@@ -213,6 +213,13 @@ class PeriodAdmin(admin.ModelAdmin):
     filter_horizontal = ["cohorts"]
     inlines = [ExtensionInline]
     list_select_related = ["framework", "previous"]
+    # object tools: returns import from Excel, bulk template, import history (admin_imports)
+    change_form_template = "admin/assessments/period/change_form.html"
+
+    def get_urls(self):
+        from .admin_imports import period_urls
+
+        return period_urls(self) + super().get_urls()
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_submissions=Count("submissions"))
@@ -318,9 +325,24 @@ class SubmissionTransitionAdmin(admin.ModelAdmin):
 
 @admin.register(models.ImportRecord)
 class ImportRecordAdmin(admin.ModelAdmin):
-    list_display = ["at", "kind", "file_name", "period", "actor"]
+    """Import history: who, when, which file (name and SHA-256), what it did."""
+
+    list_display = ["at", "kind", "file_name", "short_sha256", "period", "actor", "counts"]
     list_filter = ["kind", "period"]
-    readonly_fields = ["kind", "file_name", "sha256", "period", "actor", "at", "summary"]
+    search_fields = ["file_name", "sha256", "actor__username"]
+    list_select_related = ["period", "actor"]
+    readonly_fields = ["kind", "file_name", "sha256", "period", "actor", "at", "counts",
+                       "summary"]
+
+    @admin.display(description="SHA-256", ordering="sha256")
+    def short_sha256(self, obj):
+        return obj.sha256[:12]
+
+    @admin.display(description=_("kết quả"))
+    def counts(self, obj):
+        from .admin_imports import record_counts
+
+        return record_counts(obj)
 
     def has_add_permission(self, request):
         return False

@@ -27,6 +27,8 @@ _SPACES = " \u00a0\u2009\u202f\t"
 _DIGITS = re.compile(r"^\d+$")
 _TRUE = {"co", "yes", "true", "1", "x"}
 _FALSE = {"khong", "no", "false", "0"}
+#: The longest text answer an import accepts (characters).
+MAX_TEXT = 2000
 
 
 class ValueProblem(ValueError):
@@ -207,7 +209,7 @@ def parse_choice(raw, options: Mapping[str, object] | None) -> str:
 
 def parse_answer(raw, *, value_type: str, options: Mapping[str, object] | None = None,
                  percent_format: bool = False, minimum: float | None = None,
-                 maximum: float | None = None, max_text: int = 2000
+                 maximum: float | None = None, max_text: int = MAX_TEXT
                  ) -> tuple[float | None, str]:
     """An answer as ``(value_number, value_text)``, the way :class:`Answer` stores it.
 
