@@ -12,3 +12,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Client.login() authenticates without a request, which django-axes refuses; the login
+# form (and every browser test) still goes through the lock-out (accounts/backends.py).
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LockoutBackendForTests",
+    "django.contrib.auth.backends.ModelBackend",
+]

@@ -2,7 +2,6 @@
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from .i18n import set_language
@@ -12,9 +11,10 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
+    # Sign-in (with the second factor; the admin's own login page redirects there),
+    # account, password change and reset: accounts/urls.py.
+    path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("bao-cao/", include("assessments.urls_returns")),
     path("tham-dinh/", include("assessments.urls_review")),
     path("phan-tich/", include("rankings.urls_analysis")),

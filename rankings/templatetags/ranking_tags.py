@@ -72,9 +72,13 @@ def text_on(background: str) -> str:
 
 @register.simple_tag
 def band_badge(label, color="") -> str:
-    """A band label as a coloured badge (its text black or white for contrast)."""
+    """A band label as a coloured badge (its text black or white for contrast).
+
+    The colours travel in data attributes and static/js/portal.js paints them: the
+    Content-Security-Policy allows no inline style (see ict_index/security_headers.py).
+    Without scripts the badge keeps the neutral colours of the stylesheet."""
     if not label:
         return ""
     color = color if color and HEX_COLOR.match(color) else FALLBACK_BADGE
-    return format_html('<span class="badge" style="background:{};color:{}">{}</span>',
+    return format_html('<span class="badge" data-bg="{}" data-fg="{}">{}</span>',
                        color, text_on(color), label)

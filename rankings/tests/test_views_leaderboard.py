@@ -94,10 +94,10 @@ def test_leaderboard_shows_the_public_snapshot_in_vietnamese(client, published):
 
 def test_band_badges_use_the_bands_colour_or_the_palette(client, published):
     html = client.get(URL).content.decode()
-    assert 'style="background:#2e7d32;color:#ffffff">Tốt</span>' in html
+    assert 'data-bg="#2e7d32" data-fg="#ffffff">Tốt</span>' in html
     khá = Band.objects.get(label="Khá")
     assert not khá.color
-    assert 'style="background:#1565c0;color:#ffffff">Khá</span>' in html  # legend
+    assert 'data-bg="#1565c0" data-fg="#ffffff">Khá</span>' in html  # legend
 
 
 def test_cohort_switch_shows_one_cohort(client, published):
