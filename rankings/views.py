@@ -26,7 +26,7 @@ from django_tables2 import RequestConfig
 
 from assessments.models import Indicator, Unit
 
-from . import analysis_services, charts
+from . import analysis_services, charts, maps, png
 from .forms import LeaderboardFilterForm
 from .methodology import explain_rule, framework_changes
 from .report_pdf import report_pdf
@@ -243,6 +243,15 @@ def _table_response(table: ResultsTable, fmt: str, filename: str) -> HttpRespons
     return response
 
 
+def _chart_response(svg: str, filename: str, ext: str = "svg") -> HttpResponse:
+    """A chart as an SVG or PNG download."""
+    if ext == "png":
+        response = HttpResponse(png.svg_to_png(svg), content_type="image/png")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.png"'
+        return response
+    return _svg_response(svg, filename)
+
+
 def _svg_response(svg: str, filename: str) -> HttpResponse:
     response = HttpResponse('<?xml version="1.0" encoding="UTF-8"?>\n' + svg,
                             content_type="image/svg+xml; charset=utf-8")
@@ -375,12 +384,12 @@ def unit_profile_page(request, unit_code):
 
 
 @public_page
-def unit_chart(request, unit_code, chart):
+def unit_chart(request, unit_code, chart, ext="svg"):
     profile, period_code = _profile_or_404(request, unit_code)
     built = cached("profile-charts", unit_code, period_code,
                    build=lambda: _profile_charts(profile))
     svg = built["radar"][0] if chart == "radar" else built[chart]
-    return _svg_response(svg, f"{unit_code}-{profile.snapshot.period.code}-{chart}")
+    return _chart_response(svg, f"{unit_code}-{profile.snapshot.period.code}-{chart}", ext)
 
 
 def profile_table(profile) -> ResultsTable:
@@ -576,10 +585,11 @@ def indicator_download(request, code, indicator_code, ext):
 
 
 @public_page
-def indicator_chart(request, code, indicator_code, chart):
+def indicator_chart(request, code, indicator_code, chart, ext="svg"):
     snapshot, _cohorts, cohort, data = _indicator_or_404(request, code, indicator_code)
     svg = data["bar"] if chart == "diem" else data["histogram"]
-    return _svg_response(svg, f"{snapshot.period.code}-{cohort.code}-{indicator_code}-{chart}")
+    return _chart_response(svg, f"{snapshot.period.code}-{cohort.code}-{indicator_code}-{chart}",
+                           ext)
 
 
 # --- methodology and the annual report ------------------------------------------------------
@@ -631,3 +641,81 @@ def annual_report_pdf(request, code):
     response["Content-Disposition"] = (
         f'inline; filename="bao-cao-{snapshot.period.code}-lan-{snapshot.number}.pdf"')
     return response
+
+
+# --- the map ---------------------------------------------------------------------------------
+
+def _map_data(snapshot, cohort, group_code: str):
+    """The cohort's regions shaded by total (or ``group_code``'s) score in five classes,
+    with the table behind the map; ``svg`` is None when no shipped boundary file covers
+    the cohort's units."""
+    built = _board(snapshot, cohort, group_code)
+    if built is None:
+        return None
+    board, group = built["board"], built["group"]
+    boundary, matches = maps.best_map([(r["unit_code"], r["unit_name"]) for r in board.rows])
+    bounds = maps.classes([r["score"] for r in board.rows if r["score"] is not None])
+    decimals = min(board.decimals, 2)
+    names = {r.id: r.name for r in boundary.regions} if boundary else {}
+    rows, shaded = [], {}
+    what = group.name if group else _("Điểm tổng")
+    for row in board.rows:
+        k = maps.class_of(row["score"], bounds)
+        region = matches.get(row["unit_code"])
+        item = {"unit_code": row["unit_code"], "unit_name": row["unit_name"],
+                "score": row["score"], "rank": row["rank"], "region": names.get(region, ""),
+                "class": None if k is None else k + 1,
+                "colour": maps.colour(k, bounds) if k is not None else maps.NO_DATA}
+        rows.append(item)
+        if region and row["score"] is not None:
+            shaded[region] = {"colour": item["colour"], "title": _(
+                "%(unit)s: %(score)s điểm, hạng %(rank)s") % {
+                "unit": row["unit_name"], "score": charts.fmt(row["score"], decimals),
+                "rank": row["rank"] or "–"}}
+    legend = maps.legend_items(bounds, decimals)
+    svg = None
+    if boundary is not None:
+        svg = maps.render(
+            boundary, shaded,
+            _("%(cohort)s: %(what)s theo địa bàn (%(period)s)") % {
+                "cohort": cohort.name, "what": what, "period": snapshot.period.name},
+            _("Bản đồ tô màu theo năm khoảng điểm, màu đậm là điểm cao; số liệu ở bảng bên "
+              "dưới."), legend, _("không có số liệu"))
+    return {"board": board, "tree": built["tree"], "group": group, "rows": rows, "svg": svg,
+            "boundary": boundary, "legend": legend, "decimals": decimals,
+            "unmatched": [r["unit_name"] for r in rows if not r["region"]] if boundary else []}
+
+
+def _map_or_404(request, code):
+    snapshot = _public_snapshot_or_404(code)
+    cohorts = cached("cohorts", snapshot.pk, build=lambda: period_cohorts(snapshot.period))
+    cohort = _cohort_or_404(cohorts, request.GET.get("cohort"))
+    if cohort is None:
+        raise Http404("no cohort")
+    form = LeaderboardFilterForm(request.GET or None)
+    form.is_valid()
+    group_code = form.cleaned_data.get("group", "") if form.is_bound else ""
+    data = cached("map", snapshot.pk, cohort.pk, group_code,
+                  build=lambda: _map_data(snapshot, cohort, group_code))
+    if data is None:
+        raise Http404("unknown group")
+    return snapshot, cohorts, cohort, group_code, data
+
+
+@public_page
+def period_map(request, code):
+    snapshot, cohorts, cohort, group_code, data = _map_or_404(request, code)
+    return render(request, "rankings/map.html", {
+        "snapshot": snapshot, "period": snapshot.period, "cohorts": cohorts, "cohort": cohort,
+        "query": urlencode({k: v for k, v in (("cohort", cohort.code), ("group", group_code))
+                            if v}), **data})
+
+
+@public_page
+def period_map_image(request, code, ext):
+    snapshot, _cohorts, cohort, group_code, data = _map_or_404(request, code)
+    if data["svg"] is None:
+        raise Http404("no boundary file")
+    name = f"ban-do-{snapshot.period.code}-{cohort.code}" + (f"-{group_code}" if group_code
+                                                             else "")
+    return _chart_response(data["svg"], name, ext)

@@ -332,6 +332,7 @@ PAGES = [
     "/so-sanh/?ky={p}&don_vi={p}-0001&don_vi={p}-0002", "/ky/{p}/chi-tieu/dvc/",
     "/ky/{p}/chi-tieu/dvc/phan-bo.svg", "/ky/{p}/chi-tieu/dvc/bang.xlsx",
     "/ky/{p}/phuong-phap/", "/ky/{p}/bao-cao/", "/ky/{p}/bao-cao.pdf",
+    "/ky/{p}/ban-do/", "/ky/{p}/ban-do/?group=UD", "/don-vi/{p}-0007/hang.png",
 ]
 
 
