@@ -143,7 +143,7 @@ def read_token(token: str, period: Period) -> dict:
 
 class ReturnsImportForm(forms.Form):
     file = forms.FileField(
-        label=gettext_lazy("Tệp báo cáo"),
+        label=gettext_lazy("Tệp báo cáo"), allow_empty_file=True,  # the reader says why
         help_text=gettext_lazy("Tệp .xlsx (Excel 2007 trở lên) hoặc .csv (UTF-8, dấu phẩy), bố "
                                "cục ngang (mỗi đơn vị một dòng) hoặc dọc (unit_code, "
                                "indicator_code, value)."),

@@ -219,6 +219,13 @@ def _open_csv(data: bytes, file_name: str, sha256: str) -> Workbook:
                                    "\"CSV UTF-8\".") % {"pos": exc.start}) from exc
     if "\x00" in text:
         raise _refuse(file_name, _("tệp không phải là bảng tính .xlsx hoặc .csv."))
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    if "," not in first_line and (";" in first_line or "\t" in first_line):
+        separator = _("dấu chấm phẩy (;)") if ";" in first_line else _("dấu tab")
+        raise WorkbookError([CellError(file_name, "A1", "", _(
+            "dòng đầu của tệp CSV được phân cách bằng %(separator)s, không phải dấu phẩy; hãy "
+            "lưu bằng \"CSV UTF-8 (phân cách bằng dấu phẩy)\".") % {"separator": separator})],
+            file_name=file_name)
 
     def load(name: str) -> Sheet:
         rows = []
@@ -270,10 +277,19 @@ def _check_archive(archive: zipfile.ZipFile, file_name: str) -> None:
                    "ratio": member.file_size // max(member.compress_size, 1)})
     # The directory's sizes could lie: inflate every member (without keeping it) so that a
     # member larger than announced fails its size/CRC check here, not inside a parser.
+    # Meanwhile look for XML document type declarations: Excel never writes one, and they
+    # carry entity expansion ("billion laughs") and external entities.
     for member in members:
+        tail = b""
         with archive.open(member) as stream:
-            while stream.read(4 * MIB):
-                pass
+            while chunk := stream.read(4 * MIB):
+                window = tail + chunk
+                if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
+                    raise _refuse(file_name, _(
+                        "tệp có khai báo DTD hoặc thực thể XML (<!DOCTYPE>, <!ENTITY>) trong "
+                        "thành phần %(member)s: không được chấp nhận (có thể là tấn công mở "
+                        "rộng thực thể).") % {"member": member.filename})
+                tail = chunk[-16:]
 
 
 def _local(tag: str) -> str:
