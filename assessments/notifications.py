@@ -10,6 +10,11 @@ Who gets what:
 - the deadline approaching (command ``notify_deadlines``) → the staff of units that have not
   handed in.
 
+Every mail ends with an absolute link to the page to act on (the reviewer's page of the
+submission, the unit's return, the published results, the unit's returns), built from
+``settings.SITE_URL`` (the ``SITE_URL`` environment variable; default
+``http://localhost:8000``) and always in Vietnamese (no ``/en/`` prefix).
+
 A return imported from a workbook by an administrator (a transition without an actor) sends
 nothing: the import's report tells the administrator. Addresses that are empty are skipped.
 A failing mail server never undoes an action: mails are sent after the commit and errors are
@@ -25,6 +30,7 @@ from django.core.mail import send_mass_mail
 from django.db.models import Q
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -61,6 +67,17 @@ def _vi():
     return translation.override(settings.LANGUAGE_CODE)
 
 
+def absolute_url(name: str, *args) -> str:
+    """``SITE_URL`` + the Vietnamese path of the named URL."""
+    base = str(getattr(settings, "SITE_URL", "") or "http://localhost:8000").rstrip("/")
+    with _vi():
+        return base + reverse(name, args=args)
+
+
+def _with_link(body: str, label: str, url: str) -> str:
+    return f"{body}\n\n{label}: {url}"
+
+
 def submission_handed_in(transition: SubmissionTransition) -> int:
     submission = transition.submission
     with _vi():
@@ -70,6 +87,8 @@ def submission_handed_in(transition: SubmissionTransition) -> int:
                  "định.") % {"unit": submission.unit.name,
                              "what": transition.get_to_status_display().lower(),
                              "period": submission.period.name}
+        body = _with_link(body, _("Xem và thẩm định phiếu"),
+                          absolute_url("review:submission", submission.pk))
     return _send(subject, body, _reviewer_addresses())
 
 
@@ -84,6 +103,7 @@ def submission_returned(review) -> int:
             _("Cán bộ thẩm định đã trả lại báo cáo của %(unit)s (kỳ %(period)s).")
             % {"unit": submission.unit.name, "period": submission.period.name},
             "", _("Nội dung:"), review.message, "", _("Các câu cần sửa:"), *codes])
+        body = _with_link(body, _("Sửa báo cáo tại"), absolute_url("returns:form", submission.pk))
     return _send(subject, body, _unit_addresses([submission.unit_id]))
 
 
@@ -96,6 +116,7 @@ def submission_approved(review) -> int:
             "unit": submission.unit.name, "period": submission.period.name}
         if review.message:
             body += "\n\n" + review.message
+        body = _with_link(body, _("Xem báo cáo tại"), absolute_url("returns:form", submission.pk))
     return _send(subject, body, _unit_addresses([submission.unit_id]))
 
 
@@ -111,6 +132,8 @@ def results_published(snapshot) -> int:
         if period.appeal_until:
             body += "\n\n" + _("Đơn vị có thể đề nghị phúc khảo đến hết ngày %(d)s.") % {
                 "d": period.appeal_until.strftime("%d/%m/%Y")}
+        body = _with_link(body, _("Xem kết quả tại"),
+                          absolute_url("rankings:period_leaderboard", period.code))
     return _send(subject, body, _unit_addresses(units))
 
 
@@ -121,6 +144,8 @@ def appeal_filed(appeal) -> int:
             "unit": submission.unit.name, "period": submission.period.code}
         body = "\n".join(f"- {item.answer.indicator.code}: {item.reason}"
                          for item in appeal.items.select_related("answer__indicator"))
+        body = _with_link(body, _("Xem và quyết định tại"),
+                          absolute_url("review:appeal", appeal.pk))
     return _send(subject, body, _reviewer_addresses())
 
 
@@ -132,7 +157,8 @@ def appeal_decided(appeal) -> int:
         lines = [f"- {item.answer.indicator.code}: {item.get_decision_display()} – "
                  f"{item.decision_reason}"
                  for item in appeal.items.select_related("answer__indicator")]
-        body = "\n".join(lines)
+        body = _with_link("\n".join(lines), _("Xem báo cáo tại"),
+                          absolute_url("returns:form", submission.pk))
     return _send(subject, body, _unit_addresses([submission.unit_id]))
 
 
@@ -142,6 +168,7 @@ def deadline_approaching(period, unit, deadline, days_left: int) -> int:
             "days": days_left, "period": period.code}
         body = _("Báo cáo của %(unit)s kỳ %(period)s chưa được nộp. Hạn nộp: %(date)s.") % {
             "unit": unit.name, "period": period.name, "date": deadline.strftime("%d/%m/%Y")}
+        body = _with_link(body, _("Điền báo cáo tại"), absolute_url("returns:index"))
     return _send(subject, body, _unit_addresses([unit.pk]))
 
 

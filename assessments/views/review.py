@@ -11,6 +11,7 @@ import io
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -67,16 +68,24 @@ def _board_filters(request) -> dict:
             "query": request.GET.get("q", "").strip()}
 
 
+#: Units per page of the progress board (the counts, filters and exports cover every unit).
+BOARD_PAGE_SIZE = 100
+
+
 @reviewer_required
 def board(request, code):
     period = _period(code)
     filters = _board_filters(request)
     data = progress_board(period, **filters)
+    page = Paginator(data.rows, BOARD_PAGE_SIZE).get_page(request.GET.get("trang"))
     link = reverse("review:submission", args=[987654321]).replace("987654321", "{}")
-    for row in data.rows:  # one reverse() for the page, not one per unit
+    for row in page.object_list:  # one reverse() for the page, not one per unit
         row.url = link.format(row.submission_id) if row.submission_id else ""
+    others = request.GET.copy()
+    others.pop("trang", None)
     return render(request, "review/board.html", {
-        "period": period, "board": data, "filters": filters,
+        "period": period, "board": data, "filters": filters, "page": page,
+        "page_query": others.urlencode(),
         "cohorts": period.cohorts.order_by("order", "code"),
         "appeals": open_appeals(period),
         "query_string": request.GET.urlencode(),
