@@ -1431,7 +1431,12 @@ def apply_unit_workbook(*, submission: Submission, source, actor, expected_versi
                         file_name: str | None = None, dry_run: bool = False) -> WorkbookPlan:
     """Read a returns workbook for the submission's unit only (a row of another unit is an
     error naming its cell), list the differences against the saved answers, and with
-    ``dry_run=False`` apply all of them or none."""
+    ``dry_run=False`` apply all of them or none. A change to an answer the unit may not
+    change (a returned submission opens only the answers the reviewer named; derived
+    indicators are computed) is an error naming its cell, row and indicator."""
+    from .workbooks.errors import cell_name
+    from .workbooks.returns import WIDE
+
     book = open_workbook(source, file_name=file_name)
     problems = Problems(book.file_name)
     with transaction.atomic():
@@ -1470,9 +1475,21 @@ def apply_unit_workbook(*, submission: Submission, source, actor, expected_versi
                 continue
             if indicator.code not in editable:
                 row = parsed.unit_rows[unit.code]
-                problems.error(parsed.sheet, "", indicator.code, _(
-                    "tiêu chí %(code)s không mở để sửa (dòng %(row)d).")
-                    % {"code": indicator.code, "row": row.number})
+                facts = {"code": indicator.code, "name": indicator.name, "row": row.number,
+                         "old": old or "–", "new": new or "–"}
+                if indicator.is_derived:
+                    message = _("dòng %(row)d, tiêu chí %(code)s “%(name)s”: tiêu chí này được "
+                                "tính tự động, không nhập.") % facts
+                else:
+                    message = _("dòng %(row)d, tiêu chí %(code)s “%(name)s”: câu trả lời này "
+                                "không mở để sửa (phiếu được trả lại chỉ mở các câu cán bộ "
+                                "thẩm định nêu); đã lưu %(old)s, trong tệp %(new)s.") % facts
+                index = next((i for header, i in getattr(row.table, "extra", {}).items()
+                              if str(header).strip().casefold() == indicator.code.casefold()),
+                             None) if parsed.layout == WIDE else None
+                # the indicator's own cell in the unit's row (wide layout)
+                problems.error(parsed.sheet, "" if index is None else cell_name(
+                    row.number, index), indicator.code, message)
                 continue
             values[indicator.code] = (value.number, value.text, value.explanation)
             changes.append({"code": indicator.code, "name": indicator.name, "old": old,
