@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import models
+from .admin_imports import FrameworkImportMixin, UnitImportExportMixin
 
 admin.site.site_header = _("Quản trị Chỉ số ứng dụng CNTT")
 admin.site.site_title = _("Chỉ số ICT")
@@ -36,7 +37,9 @@ class CohortAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(UnitImportExportMixin, admin.ModelAdmin):
+    """Import (through ``import_units``) and export of the units workbook: admin_imports."""
+
     list_display = ["code", "name", "cohort", "parent", "active"]
     list_filter = ["cohort", "active"]
     search_fields = ["code", "name"]
@@ -122,13 +125,13 @@ def next_framework_code(code: str) -> str:
 
 
 @admin.register(models.Framework)
-class FrameworkAdmin(FrozenFrameworkMixin, admin.ModelAdmin):
+class FrameworkAdmin(FrameworkImportMixin, FrozenFrameworkMixin, admin.ModelAdmin):
     list_display = ["code", "name", "scale", "aggregation", "group_count", "indicator_count",
                     "frozen", "created_at"]
     search_fields = ["code", "name"]
     readonly_fields = ["copied_from", "created_at"]
     inlines = [CriterionGroupInline, BandInline]
-    actions = ["copy_for_new_year"]
+    actions = ["copy_for_new_year", "download_workbook"]
     fieldsets = (
         (None, {"fields": ("code", "name", "description", "copied_from", "created_at")}),
         (_("Cách tính điểm"), {"fields": ("scale", "aggregation", "decimals", "rank_on",
@@ -151,6 +154,26 @@ class FrameworkAdmin(FrozenFrameworkMixin, admin.ModelAdmin):
     @admin.display(description=_("đã khoá"), boolean=True)
     def frozen(self, obj):
         return obj.is_frozen
+
+    @admin.action(description=_("Tải tệp Excel của bộ tiêu chí"))
+    def download_workbook(self, request, queryset):
+        """The framework's workbook, in the layout the import reads back (one framework)."""
+        import io
+
+        from django.http import HttpResponse
+
+        from .services import export_framework
+
+        if queryset.count() != 1:
+            self.message_user(request, _("Chọn đúng một bộ tiêu chí để tải."), messages.WARNING)
+            return None
+        framework = queryset.get()
+        buffer = io.BytesIO()
+        export_framework(framework=framework, destination=buffer)
+        response = HttpResponse(buffer.getvalue(), content_type=(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+        response["Content-Disposition"] = f'attachment; filename="{framework.code}.xlsx"'
+        return response
 
     @admin.action(description=_("Sao chép để làm bộ tiêu chí năm mới"))
     def copy_for_new_year(self, request, queryset):

@@ -34,9 +34,18 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from import_export.admin import ExportMixin, ImportMixin
+from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 
 from . import access, services
 from .models import Answer, Cohort, Period, Submission
+from .resources import (
+    EXPORT_FORMATS,
+    FrameworkImportResource,
+    UnitExportResource,
+    UnitImportResource,
+    WorkbookFile,
+)
 from .workbooks.annotate import describe_errors, error_workbook
 from .workbooks.errors import CellError, WorkbookError
 from .workbooks.reader import max_file_bytes
@@ -408,3 +417,100 @@ def record_counts(record) -> str:
     except (KeyError, TypeError, ValueError):
         pass
     return ", ".join(f"{key}: {value}" for key, value in counts.items())
+
+
+# --- django-import-export for units and frameworks (through the services) -------------------
+
+class ServiceImportForm(ImportForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["import_file"].label = _("Tệp (.xlsx hoặc .csv)")
+        self.fields["format"].label = _("Định dạng")
+        self.fields["resource"].label = _("Loại dữ liệu")
+
+
+class FrameworkImportForm(ServiceImportForm):
+    replace = forms.BooleanField(
+        label=gettext_lazy("Thay thế bộ tiêu chí cùng mã"), required=False,
+        help_text=gettext_lazy("Chỉ được khi chưa kỳ đã công bố nào dùng nó và chưa có câu "
+                               "trả lời nào cho các tiêu chí của nó."))
+
+
+class FrameworkConfirmForm(ConfirmImportForm):
+    replace = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class ServiceImportMixin(ImportMixin):
+    """import-export's upload → preview → confirm, done by a service (``resources.py``)."""
+
+    import_resource = None
+    import_formats = [WorkbookFile]
+    # the upload waits in the media storage (var/media), shared by every application server
+    tmp_storage_class = "import_export.tmp_storages.MediaStorage"
+    import_template_name = "admin/assessments/service_import.html"
+    import_form_class = ServiceImportForm
+    import_export_change_list_template = "admin/assessments/change_list_import_export.html"
+    skip_admin_log = True  # the import history (ImportRecord) records every import
+
+    def get_import_resource_classes(self, request):
+        return [self.import_resource]
+
+    def has_import_permission(self, request):
+        return access.is_portal_admin(request.user)
+
+    def get_import_context_data(self, **kwargs):
+        return {"layout": self.import_resource.layout,
+                "history_url": reverse("admin:assessments_importrecord_changelist")
+                + f"?kind__exact={self.import_kind}"}
+
+    def get_import_data_kwargs(self, **kwargs):
+        form = kwargs.get("form")
+        values = super().get_import_data_kwargs(**kwargs)
+        if form is not None and "replace" in getattr(form, "cleaned_data", {}):
+            values["replace"] = bool(form.cleaned_data["replace"])
+        return values
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None and "replace" in import_form.cleaned_data:
+            initial["replace"] = import_form.cleaned_data["replace"]
+        return initial
+
+    def process_result(self, result, request):
+        if result.has_errors():  # the data changed between the preview and the confirmation
+            messages.error(request, _("Chưa nhập gì: tệp không còn nhập được."))
+            for error in result.workbook_errors:
+                messages.error(request, f"{error.sheet} {error.cell} {error.unit} "
+                                        f"{error.message}".strip())
+            return HttpResponseRedirect(reverse(
+                "admin:{}_{}_import".format(*self.get_model_info()),
+                current_app=self.admin_site.name))
+        return super().process_result(result, request)
+
+    def add_success_message(self, result, request):
+        summary = result.summary
+        messages.success(request, _("Đã nhập tệp %(file)s.") % {"file": summary.file_name})
+        for line in summary.lines():
+            messages.info(request, line)
+
+
+class UnitImportExportMixin(ServiceImportMixin, ExportMixin):
+    import_resource = UnitImportResource
+    import_kind = "units"
+    export_form_class = ExportForm
+
+    def get_export_resource_classes(self, request):
+        return [UnitExportResource]
+
+    def get_export_formats(self):
+        return EXPORT_FORMATS
+
+    def has_export_permission(self, request):
+        return access.is_portal_admin(request.user)
+
+
+class FrameworkImportMixin(ServiceImportMixin):
+    import_resource = FrameworkImportResource
+    import_kind = "framework"
+    import_form_class = FrameworkImportForm
+    confirm_form_class = FrameworkConfirmForm
