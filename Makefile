@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-test chromium migrate demo serve bench bench-tools lint messages clean
+.PHONY: run test install install-test chromium migrate demo serve bench bench-tools lint messages clean backup restore deploy-smoke
 
 run: install migrate demo serve ## install, migrate the embedded SQLite database, load the demo, serve
 
@@ -58,6 +58,20 @@ bench-tools:
 		echo "Installing Debian's wrk for the load benchmark..."; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk >/dev/null; }
+
+# Backups of the database of DATABASE_URL and of MEDIA_ROOT (docs/deploy.md). On a server:
+#   make backup ENV_FILE=/etc/ict-index/env      make restore FROM=<dir> ENV_FILE=...
+backup: install ## pg_dump (or SQLite copy) + the evidence files, into $(or $(TO),var/backups)
+	$(PY) deploy/backup.py $(if $(ENV_FILE),--env-file $(ENV_FILE)) backup $(if $(TO),--to $(TO))
+
+restore: install ## restore FROM=<backup dir> into an empty database (FORCE=1 to replace)
+	@test -n "$(FROM)" || { echo "Usage: make restore FROM=var/backups/ict-index-..."; exit 2; }
+	$(PY) deploy/backup.py $(if $(ENV_FILE),--env-file $(ENV_FILE)) restore $(FROM) $(if $(FORCE),--force)
+
+# Two gunicorn app servers + Redis + Debian's nginx against one PostgreSQL database, checked
+# through nginx, then stopped (docs/deploy.md).
+deploy-smoke: install
+	deploy/smoke.sh
 
 lint: install-test
 	$(PY) -m ruff check .
