@@ -346,16 +346,40 @@ class SubmissionTransitionAdmin(admin.ModelAdmin):
         return False
 
 
+class ImportKindFilter(admin.SimpleListFilter):
+    title = _("loại")
+    parameter_name = "kind__exact"
+
+    def lookups(self, request, model_admin):
+        from .admin_imports import KIND_LABELS
+
+        return list(KIND_LABELS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 @admin.register(models.ImportRecord)
 class ImportRecordAdmin(admin.ModelAdmin):
     """Import history: who, when, which file (name and SHA-256), what it did."""
 
-    list_display = ["at", "kind", "file_name", "short_sha256", "period", "actor", "counts"]
-    list_filter = ["kind", "period"]
+    list_display = ["at", "kind_label", "file_name", "short_sha256", "period_code", "actor",
+                    "counts"]
+    list_filter = [ImportKindFilter, "period"]
     search_fields = ["file_name", "sha256", "actor__username"]
     list_select_related = ["period", "actor"]
     readonly_fields = ["kind", "file_name", "sha256", "period", "actor", "at", "counts",
                        "summary"]
+
+    @admin.display(description=_("loại"), ordering="kind")
+    def kind_label(self, obj):
+        from .admin_imports import KIND_LABELS
+
+        return KIND_LABELS.get(obj.kind, obj.kind)
+
+    @admin.display(description=_("kỳ"), ordering="period__code")
+    def period_code(self, obj):
+        return obj.period.code if obj.period else "–"
 
     @admin.display(description="SHA-256", ordering="sha256")
     def short_sha256(self, obj):

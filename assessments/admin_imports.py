@@ -211,8 +211,14 @@ def history_url(period: Period) -> str:
             + f"?period__id__exact={period.pk}")
 
 
+KIND_LABELS = {"returns": gettext_lazy("báo cáo"), "units": gettext_lazy("đơn vị"),
+               "framework": gettext_lazy("bộ tiêu chí")}
+
+
 def _status(value: str) -> str:
-    return str(Submission.Status(value).label) if value in Submission.Status.values else value
+    if value in Submission.Status.values:
+        return str(Submission.Status(value).label)
+    return _("chưa có phiếu") if value in ("", "-") else value
 
 
 def _preview_context(period: Period, summary: services.ImportSummary, *, sha256: str,

@@ -88,8 +88,8 @@ def test_preview_counts_then_confirm_imports_everything(admin_client, admin_user
         "Bố cục wide: 2 đơn vị; câu trả lời: 12 mới, 0 thay đổi, 0 không đổi.")
     rows = re.findall(r"<tr><td><code>([^<]+)</code></td><td>([^<]+)</td><td>(\d+)</td>"
                       r"<td[^>]*>(\d+)</td><td>(\d+)</td></tr>", page)
-    assert rows == [("SO-TTTT", "– → Đã nộp".replace("–", "-"), "6", "0", "0"),
-                    ("H-A", "- → Đã nộp", "6", "0", "0")]
+    assert rows == [("SO-TTTT", "chưa có phiếu → Đã nộp", "6", "0", "0"),
+                    ("H-A", "chưa có phiếu → Đã nộp", "6", "0", "0")]
 
     response = admin_client.post(import_url(period), {"action": "confirm",
                                                        "token": token_of(response)})
