@@ -55,7 +55,11 @@ def browser():
 @pytest.fixture
 def page(browser, request):
     """A fresh browser page (Vietnamese locale, desktop size); screenshot kept at the end."""
-    context = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900})
+    # Playwright's wait_for_function evaluates strings, which the portal's
+    # Content-Security-Policy forbids (no 'unsafe-eval'): journeys run with the policy
+    # bypassed; ict_index/tests/test_security_browser.py runs the pages with it enforced.
+    context = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900},
+                                  bypass_csp=True)
     context.set_default_timeout(15_000)
     tab = context.new_page()
     yield tab
