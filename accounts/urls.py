@@ -19,7 +19,7 @@ urlpatterns = [
          name="password_change"),
     path("tai-khoan/doi-mat-khau/xong/", auth_views.PasswordChangeDoneView.as_view(),
          name="password_change_done"),
-    path("mat-khau/quen/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("mat-khau/quen/", views.PasswordResetView.as_view(), name="password_reset"),
     path("mat-khau/quen/da-gui/", auth_views.PasswordResetDoneView.as_view(),
          name="password_reset_done"),
     path("mat-khau/dat-lai/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(),

@@ -168,6 +168,14 @@ def otp_setup(request):
         "uri": uri, "qr": totp.qr_svg(uri)})
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset by e-mail; the message says how long the link lasts."""
+
+    @property
+    def extra_email_context(self):
+        return {"hours": max(1, round(settings.PASSWORD_RESET_TIMEOUT / 3600))}
+
+
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     """A new password set by e-mail also lifts a sign-in lock-out of the account."""
 

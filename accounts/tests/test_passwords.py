@@ -69,6 +69,7 @@ def test_reset_by_email_with_a_working_link(client, reviewer):
     assert message.to == ["reviewer@example.gov.vn"]
     assert message.subject == "Đặt lại mật khẩu tài khoản Chỉ số ICT"
     assert "Tên đăng nhập của bạn: reviewer" in message.body
+    assert "hết hạn sau 24 giờ" in message.body
     link = re.search(r"http://testserver(/mat-khau/dat-lai/\S+/)", message.body).group(1)
     form_url = client.get(link).url  # Django moves the token into the session
     form = client.get(form_url).content.decode()
