@@ -37,7 +37,7 @@ import tarfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SKIPPED_MEDIA = ("returns-uploads",)  # workbooks waiting for a confirmation: transient
+SKIPPED_MEDIA = ("returns-uploads", "returns-imports")  # workbooks awaiting confirmation
 
 
 def load_env_file(path: str | None) -> None:
