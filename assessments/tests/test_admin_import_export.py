@@ -62,7 +62,7 @@ def post_file(client, url, path, **extra):
 
 def test_units_change_list_offers_import_and_export_in_vietnamese(admin_client):
     page = text(admin_client.get(reverse("admin:assessments_unit_changelist")))
-    assert "Nhập từ Excel" in page and "Xuất Excel" in page
+    assert "Nhập từ Excel" in page and "Xuất tệp Excel" in page
     page = text(admin_client.get(reverse("admin:assessments_unit_import")))
     assert "Tệp (.xlsx hoặc .csv)" in page and "code, name, cohort, parent, active" in page
 
