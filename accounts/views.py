@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -72,6 +73,11 @@ def otp_verify(request):
     if user is None:
         request.session.pop(PENDING, None)
         return redirect("login")
+    credentials = {"username": user.get_username()}
+    if not _sign_in_allowed(request, credentials):
+        request.session.pop(PENDING, None)
+        request.axes_locked_out = True  # AxesMiddleware answers with the lock-out page
+        return render(request, "registration/otp_verify.html", {"form": CodeForm()})
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -97,6 +103,13 @@ def otp_verify(request):
         pending["tries"] += 1
         record(AuditEntry.Action.OTP_FAILED, user, actor_name=user.get_username(),
                changes={"tries": [pending["tries"] - 1, pending["tries"]]})
+        # A wrong code counts as a failed sign-in: the lock-out bounds code guessing as it
+        # bounds password guessing (the count is reset only by a complete sign-in).
+        request.otp_failure = True
+        user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+        if getattr(request, "axes_locked_out", False):
+            request.session.pop(PENDING, None)
+            return render(request, "registration/otp_verify.html", {"form": form})
         if pending["tries"] >= MAX_CODE_TRIES:
             request.session.pop(PENDING, None)
             messages.error(request, _("Nhập sai mã quá nhiều lần. Xin đăng nhập lại."))
@@ -105,6 +118,14 @@ def otp_verify(request):
         form.add_error("code", _("Mã không đúng hoặc đã được dùng. Xin nhập mã mới nhất "
                                  "trong ứng dụng xác thực."))
     return render(request, "registration/otp_verify.html", {"form": form})
+
+
+def _sign_in_allowed(request, credentials) -> bool:
+    if not getattr(settings, "AXES_ENABLED", False):
+        return True
+    from axes.handlers.proxy import AxesProxyHandler
+
+    return AxesProxyHandler.is_allowed(request, credentials)
 
 
 def admin_login(request):

@@ -270,6 +270,8 @@ def _login_failed(sender, credentials, request=None, **kwargs):
 
     if getattr(request, "axes_locked_out", False):
         return  # recorded as a lock-out by _locked_out
+    if getattr(request, "otp_failure", False):
+        return  # recorded as a wrong code by the sign-in view
     username = str(credentials.get("username", ""))[:150]
     user = _user_named(username)
     record(AuditEntry.Action.LOGIN_FAILED, user, actor_name=username, request=request,

@@ -107,15 +107,36 @@ def test_sign_in_asks_for_the_code_after_the_password(client, reviewer):
     assert again.status_code == 200 and "_auth_user_id" not in client.session
 
 
-def test_five_wrong_codes_start_the_sign_in_again(client, reviewer):
-    enrol(client, reviewer)
+def test_wrong_codes_count_toward_the_lock_out(client, reviewer):
+    device = enrol(client, reviewer)
     client.logout()
-    sign_in(client, "reviewer")
+    sign_in(client, "reviewer", ip="127.0.0.1")
     for _ in range(4):
         assert client.post("/login/ma-xac-thuc/", {"code": "000000"}).status_code == 200
-    last = client.post("/login/ma-xac-thuc/", {"code": "000000"})
-    assert last.status_code == 302 and last.url == "/login/"
-    assert client.get("/login/ma-xac-thuc/").url == "/login/"
+    locked = client.post("/login/ma-xac-thuc/", {"code": "000000"})
+    assert locked.status_code == 429 and "Tạm khoá đăng nhập" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+    # neither the password nor a right code gets in while the lock lasts
+    assert sign_in(client, "reviewer", ip="127.0.0.1").status_code == 429
+    assert client.post("/login/ma-xac-thuc/", {"code": totp.totp(device.secret)}).url \
+        == "/login/"
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.OTP_FAILED).count() == 5
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.LOCKED_OUT).exists()
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.LOGIN_FAILED).exists()
+
+
+def test_a_complete_sign_in_clears_the_wrong_codes(client, reviewer):
+    device = enrol(client, reviewer)
+    client.logout()
+    sign_in(client, "reviewer", ip="127.0.0.1")
+    for _ in range(3):
+        client.post("/login/ma-xac-thuc/", {"code": "000000"})
+    code = totp.hotp(device.secret, max(device.last_step + 1, totp.time_step()))
+    assert client.post("/login/ma-xac-thuc/", {"code": code}).status_code == 302
+    client.logout()
+    sign_in(client, "reviewer", ip="127.0.0.1")
+    for _ in range(4):
+        assert client.post("/login/ma-xac-thuc/", {"code": "000000"}).status_code == 200
 
 
 def test_the_code_page_without_a_password_first_goes_back_to_sign_in(client):
