@@ -106,6 +106,12 @@ def refused(expected: dict, *allowed: str) -> dict:
 OFFICE_WRITE = {"anonymous": LOGIN, "staff_a": FORBIDDEN, "staff_b": FORBIDDEN}
 
 
+#: admin pages (and the admin's own POST-only views) of portal admins only
+ADMIN_ONLY = roles(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, OK)
+ADMIN_POST_ONLY = roles(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, NOT_ALLOWED)
+ADMIN_REFUSED = {role: ADMIN_LOGIN for role in ("anonymous", "staff_a", "staff_b", "reviewer")}
+
+
 def period_code(name: str):
     return lambda w: {"code": name}
 
@@ -232,6 +238,23 @@ MATRIX: dict[str, Entry] = {
         post={"anonymous": ADMIN_LOGIN, "staff_a": ADMIN_LOGIN, "staff_b": ADMIN_LOGIN,
               "reviewer": ADMIN_LOGIN},
         post_data={"password1": "Another-pw-123", "password2": "Another-pw-123"}),
+    # Excel imports in the admin (issue 8): admins only; refused uploads write nothing
+    "admin:assessments_period_import_returns": Entry(
+        lambda w: {"object_id": Period.objects.get(code="P2027").pk}, get=ADMIN_ONLY,
+        post=ADMIN_REFUSED, post_data={"action": "confirm", "token": "x"}),
+    # the errors workbook needs a signed token naming a stored upload: 404 without one
+    "admin:assessments_period_import_errors": Entry(
+        lambda w: {"object_id": Period.objects.get(code="P2027").pk},
+        get=roles(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, NOT_FOUND)),
+    "admin:assessments_period_bulk_template": Entry(
+        lambda w: {"object_id": Period.objects.get(code="P2027").pk}, get=ADMIN_ONLY),
+    "admin:assessments_unit_import": Entry(get=ADMIN_ONLY, post=ADMIN_REFUSED),
+    "admin:assessments_unit_process_import": Entry(get=ADMIN_POST_ONLY, post=ADMIN_REFUSED),
+    "admin:assessments_unit_export": Entry(get=ADMIN_ONLY, post=ADMIN_REFUSED,
+                                           post_data={"format": "0", "resource": "0"}),
+    "admin:assessments_framework_import": Entry(get=ADMIN_ONLY, post=ADMIN_REFUSED),
+    "admin:assessments_framework_process_import": Entry(get=ADMIN_POST_ONLY,
+                                                        post=ADMIN_REFUSED),
 }
 
 #: The public pages of a period, asked again with the preview period P2026 (computed, not
