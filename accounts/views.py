@@ -4,6 +4,7 @@ and the authenticator enrolment of reviewers and admins."""
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -190,7 +191,22 @@ def otp_setup(request):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Django's reset by e-mail; the message says how long the link lasts."""
+    """Django's reset by e-mail. The link starts with ``settings.SITE_URL`` (the portal's
+    address as users reach it), never with the request's Host header, so a forged
+    request cannot send a user a link to another site; the message says how long the
+    link lasts."""
+
+    def form_valid(self, form):
+        site = urlsplit(str(getattr(settings, "SITE_URL", "") or ""))
+        form.save(
+            domain_override=site.netloc or None,
+            use_https=site.scheme == "https" if site.netloc else self.request.is_secure(),
+            token_generator=self.token_generator, from_email=self.from_email,
+            email_template_name=self.email_template_name,
+            subject_template_name=self.subject_template_name, request=self.request,
+            html_email_template_name=self.html_email_template_name,
+            extra_email_context=self.extra_email_context)
+        return HttpResponseRedirect(self.get_success_url())
 
     @property
     def extra_email_context(self):

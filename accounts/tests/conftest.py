@@ -5,6 +5,13 @@ import pytest
 from assessments.models import Cohort, Unit, User
 
 PASSWORD = "Thẩm-định-2026!"
+SITE = "https://ictindex.example.gov.vn"
+RESET_LINK = r"https://ictindex\.example\.gov\.vn(/mat-khau/dat-lai/\S+/)"
+
+
+@pytest.fixture(autouse=True)
+def site_url(settings):
+    settings.SITE_URL = SITE
 
 
 @pytest.fixture
