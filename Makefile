@@ -61,10 +61,10 @@ bench-tools:
 
 # Backups of the database of DATABASE_URL and of MEDIA_ROOT (docs/deploy.md). On a server:
 #   make backup ENV_FILE=/etc/ict-index/env      make restore FROM=<dir> ENV_FILE=...
-backup: install ## pg_dump (or SQLite copy) + the evidence files, into $(or $(TO),var/backups)
+backup: ## pg_dump (or SQLite copy) + the evidence files, into $(or $(TO),var/backups)
 	$(PY) deploy/backup.py $(if $(ENV_FILE),--env-file $(ENV_FILE)) backup $(if $(TO),--to $(TO))
 
-restore: install ## restore FROM=<backup dir> into an empty database (FORCE=1 to replace)
+restore: ## restore FROM=<backup dir> into an empty database (FORCE=1 to replace)
 	@test -n "$(FROM)" || { echo "Usage: make restore FROM=var/backups/ict-index-..."; exit 2; }
 	$(PY) deploy/backup.py $(if $(ENV_FILE),--env-file $(ENV_FILE)) restore $(FROM) $(if $(FORCE),--force)
 
