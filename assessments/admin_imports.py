@@ -225,8 +225,11 @@ def _preview_context(period: Period, summary: services.ImportSummary, *, sha256:
                      file_name: str, approve: bool) -> dict:
     units = [{**unit, "before_label": _status(unit["before"]),
               "after_label": _status(unit["after"])} for unit in summary.units]
+    empty = [u["unit"] for u in summary.units
+             if not (u.get("created") or u.get("changed") or u.get("unchanged"))]
     return {
         "summary": summary, "units": units, "file_name": file_name, "approve": approve,
+        "empty_units": empty,
         "warnings": [str(w) for w in summary.warnings],
         "token": make_token(period=period.pk, sha=sha256, name=file_name, approve=approve,
                             data=data_fingerprint(period), expect=summary_digest(summary)),

@@ -278,7 +278,12 @@ def test_the_bulk_template_filled_in_imports(admin_client, period, tmp_path):
     path = tmp_path / "mau.xlsx"
     book.save(path)
     response = upload(admin_client, period, path)
-    assert "4 đơn vị; câu trả lời: 3 mới" in re.sub(r"<[^>]+>", "", text(response))
+    page = text(response)
+    assert "4 đơn vị; câu trả lời: 3 mới" in re.sub(r"<[^>]+>", "", page)
+    # the rows left empty are named: their returns would still be created
+    warning = re.search(r'id="import-empty-units">(.*?)</div>', page, re.S).group(1)
+    assert "3 đơn vị có dòng trong tệp nhưng không có giá trị nào" in warning
+    assert "SO-GD, SO-TTTT, H-B" in warning
 
 
 # --- who may use these pages ----------------------------------------------------------------
@@ -316,3 +321,51 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, urls):
     for url in urls:
         response = client.get(url)
         assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+# --- formula injection -----------------------------------------------------------------------
+
+def test_templates_hold_no_formula_and_read_back_unchanged(period, province, tmp_path):
+    """Shown text (guidance) is escaped; values read back (text answers, names) stay as
+    stored, as string cells that Excel never evaluates."""
+    from assessments.models import Indicator
+    from assessments.services import import_returns
+    from assessments.workbooks.template import bulk_template
+
+    Indicator.objects.filter(code="ghi_chu").update(guidance="=HYPERLINK(\"http://x\")")
+    import_returns(period=period, source=write_xlsx(tmp_path / "a.xlsx", {"returns": [
+        HEADER, SO_TTTT, with_text(H_A, "- gạch đầu dòng")]}))
+    Answer.objects.filter(indicator__code="ghi_chu", submission__unit__code="SO-TTTT").update(
+        value_text="=1+1")  # as typed in the web form
+    book = load_workbook(io.BytesIO(bulk_template(period)))
+    sheet = book["returns"]
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    column = [c.value for c in sheet[5]].index("ghi_chu") + 1
+    assert sheet.cell(4, column).value == "'=HYPERLINK(\"http://x\")"
+    texts = {sheet.cell(r, 1).value: sheet.cell(r, column).value for r in range(6, 10)}
+    assert texts["SO-TTTT"] == "=1+1" and texts["H-A"] == "- gạch đầu dòng"
+    path = tmp_path / "mau.xlsx"
+    book.save(path)
+    summary = import_returns(period=period, source=path, dry_run=True)
+    assert summary.counts["answers_changed"] == 0
+    assert summary.counts["answers_unchanged"] == 13  # 12 + the H-A text
+
+
+def with_text(row, text):
+    changed = list(row)
+    changed[HEADER.index("ghi_chu")] = text
+    return changed
+
+
+def test_the_errors_copy_of_a_csv_keeps_its_values(admin_client, period, tmp_path):
+    path = write_csv(tmp_path / "dai.csv", [["unit_code", "indicator_code", "value"],
+                                            ["H-B", "may_tinh", "-5"],
+                                            ["H-B", "ghi_chu", "=1+1"]])
+    response = upload(admin_client, period, path)
+    link = re.search(r'href="([^"]+)" id="download-errors"', response.content.decode()).group(1)
+    book = load_workbook(io.BytesIO(admin_client.get(html.unescape(link)).content))
+    sheet = book.worksheets[0]
+    assert sheet["C2"].value == "-5" and sheet["C2"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert sheet["C3"].value == "=1+1" and sheet["C3"].data_type == "s"
+    errors = book["loi"]
+    assert all(c.data_type != "f" for row in errors.iter_rows() for c in row)

@@ -140,7 +140,10 @@ def _copy_of(data: bytes, file_name: str):
         sheet = copy.active
         sheet.title = _sheet_title(book.sheet_names[0])
         for row in book.first_sheet().rows:
-            sheet.append([escape_text(v) if isinstance(v, str) else v for v in row])
+            sheet.append(row)
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # the file's text as it is, never a formula
         return copy, {book.sheet_names[0]: sheet.title}
     if len(data) > MAX_COPY_BYTES:
         return None, {}

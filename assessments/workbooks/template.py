@@ -12,8 +12,9 @@ indicator), then one row per unit. Excel data validation is built from the impor
 view of each indicator (:func:`cell_rule`): lists for booleans (Có/Không) and choices
 (option codes), whole numbers and decimals within the indicator's range (percent: 0–100),
 text up to the import's length limit, and "must stay empty" where an indicator does not
-apply to the unit's cohort. Derived indicators have no column. Text that a spreadsheet
-could take for a formula is escaped.
+apply to the unit's cohort. Derived indicators have no column. No cell is a formula:
+text shown only (titles, names, guidance) that starts with = + - @ gets an apostrophe;
+values read back (codes, names, answers) stay as they are, as string cells.
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ def _cell_value(answer: Answer | None, indicator):
     if answer is None:
         return None
     if indicator.value_type in (ValueType.CHOICE, ValueType.TEXT):
-        return escape_text(answer.value_text) if answer.value_text else None
+        return answer.value_text or None
     if answer.value_number is None:
         return None
     if indicator.value_type == ValueType.BOOLEAN:
@@ -149,10 +150,19 @@ def _cell_value(answer: Answer | None, indicator):
 
 
 def _text(value) -> str | None:
-    """Text written by an export: never read by a spreadsheet as a formula."""
+    """Text shown by a template (titles, names, guidance): never read as a formula."""
     if value is None or value == "":
         return None
     return escape_text(str(value))
+
+
+def put_value(cell, value) -> None:
+    """A value the import reads back (codes, names, answers) exactly as stored: text that
+    starts like a formula is written as a string cell, which Excel never evaluates (an
+    apostrophe would change the value on the way back)."""
+    cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
 
 
 def _ranges(rows: list[int], letter: str) -> str:
@@ -185,8 +195,8 @@ def _write_returns_sheet(sheet, *, title: str, indicators: list, infos: dict,
     sheet.cell(HEADER_ROW, 1, "unit_code").font = bold
     sheet.cell(HEADER_ROW, 2, "unit_name").font = bold
     for offset, unit in enumerate(units):
-        sheet.cell(VALUE_ROW + offset, 1, _text(unit.code))
-        sheet.cell(VALUE_ROW + offset, 2, _text(unit.name))
+        put_value(sheet.cell(VALUE_ROW + offset, 1), unit.code)
+        put_value(sheet.cell(VALUE_ROW + offset, 2), unit.name)
     wrap = Alignment(wrap_text=True, vertical="top")
     empty_cells: list[str] = []
     for index, indicator in enumerate(indicators):
@@ -201,7 +211,7 @@ def _write_returns_sheet(sheet, *, title: str, indicators: list, infos: dict,
             row = VALUE_ROW + offset
             cell = sheet.cell(row, column)
             if indicator.applies_to_cohort(unit.cohort.code):
-                cell.value = _cell_value(answers.get((unit.id, indicator.id)), indicator)
+                put_value(cell, _cell_value(answers.get((unit.id, indicator.id)), indicator))
                 cell.fill = INPUT_FILL
                 applying.append(row)
             else:
