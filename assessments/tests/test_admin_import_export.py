@@ -198,3 +198,24 @@ def test_only_admins_may_import(client, who, tmp_path):
     assert client.post(reverse("admin:assessments_unit_export"),
                        {"format": "0", "resource": "0"}).status_code in (302, 403)
     assert db_state() == before
+
+
+ATTACKS = ["zip-bomb", "billion-laughs-in-the-sheet", "billion-laughs-in-the-workbook-part",
+           "macro-inside-an-xlsx", "not-a-workbook", "damaged-zip", "csv-in-utf-16"]
+
+
+@pytest.mark.parametrize("case_id", ATTACKS)
+@pytest.mark.parametrize("model", ["unit", "framework"])
+def test_hostile_files_are_refused_by_the_import_export_pages(admin_client, tmp_path, case_id,
+                                                               model):
+    from .test_import_corpus import CORPUS
+
+    case = next(c for c in CORPUS if c.id == case_id)
+    path = case.build(tmp_path)
+    before = db_state()
+    response = post_file(admin_client, reverse(f"admin:assessments_{model}_import"), path)
+    assert response.status_code == 200
+    page = text(response)
+    assert case.says in page and "chưa nhập gì" in page
+    assert 'name="confirm"' not in page
+    assert db_state() == before
