@@ -82,8 +82,10 @@ def test_pages_run_with_no_csp_violation(watched, demo):
     page, problems = watched
     base = demo.url
     for path in ("/", "/ky/MIC-2017/", "/ky/MIC-2017/phuong-phap/", "/login/",
-                 "/mat-khau/quen/"):
+                 "/mat-khau/quen/", "/ky/MIC-2017/ban-do/"):
         visit(page, base + path)
+    swatch = page.locator(".swatch[data-bg]").first
+    assert swatch.evaluate("s => s.style.backgroundColor") != ""
     visit(page, base + "/ky/MIC-2017/")
     page.get_by_label("Tìm đơn vị").fill("cao bang")
     page.get_by_role("button", name="Xem").click()
