@@ -156,3 +156,39 @@ def test_admin_imports_the_demo_returns_from_the_bulk_template(page, demo, tmp_p
     record = ImportRecord.objects.get(kind="returns", period=period)
     assert record.actor.username == "admin"
     assert record.summary["counts"]["answers_created"] == expected
+
+
+def test_admin_imports_units_through_the_import_export_page(page, live_server, tmp_path,
+                                                            django_user_model):
+    from .factories import write_xlsx
+
+    django_user_model.objects.create_user("quan-tri", password="mat-khau-dai-9",
+                                          role="admin", is_staff=True, is_superuser=True)
+    page.goto(f"{live_server.url}/admin/assessments/unit/")
+    page.fill("#id_username", "quan-tri")
+    page.fill("#id_password", "mat-khau-dai-9")
+    page.get_by_role("button", name=re.compile("^(Đăng nhập|Log in)$")).click()
+    page.get_by_role("link", name="Nhập từ Excel").click()
+    rows = [["code", "name", "cohort", "parent"], ["SO-TTTT", "Sở TT&TT", "depts", None],
+            ["PHONG-1", "Phòng CNTT", "depts", "SO-TTTX"]]
+    wrong = write_xlsx(tmp_path / "don-vi.xlsx", {"units": rows})
+    page.locator("input[name=import_file]").set_input_files(str(wrong))
+    page.get_by_role("button", name="Kiểm tra và xem trước").click()
+    page.wait_for_selector("#import-errors")
+    page.screenshot(path=f"{ARTIFACTS}/admin_units_1_errors.png", full_page=True)
+    assert "D3" in page.inner_text("#import-errors") and "SO-TTTX" in page.inner_text(
+        "#import-errors")
+    rows[2][3] = "SO-TTTT"
+    fixed = write_xlsx(tmp_path / "don-vi-da-sua.xlsx", {"units": rows})
+    page.locator("input[name=import_file]").set_input_files(str(fixed))
+    page.get_by_role("button", name="Kiểm tra và xem trước").click()
+    page.wait_for_selector("#import-summary")
+    page.screenshot(path=f"{ARTIFACTS}/admin_units_2_preview.png", full_page=True)
+    assert "Đơn vị: 2 mới" in page.inner_text("#import-summary")
+    assert Unit.objects.count() == 0
+    page.get_by_role("button", name="Xác nhận nhập").click()
+    page.wait_for_selector(".messagelist")
+    page.screenshot(path=f"{ARTIFACTS}/admin_units_3_done.png", full_page=True)
+    assert "Đã nhập tệp don-vi-da-sua.xlsx." in page.inner_text(".messagelist")
+    assert sorted(Unit.objects.values_list("code", "parent__code")) == [
+        ("PHONG-1", "SO-TTTT"), ("SO-TTTT", None)]
