@@ -317,3 +317,12 @@ def test_the_admin_page_lists_the_error_and_changes_nothing(case, period, tmp_pa
         errors = load_workbook(io.BytesIO(download.content))["loi"]
         assert any(case.says in (row[4].value or "") for row in errors.iter_rows(min_row=2))
     assert db_state() == before
+
+
+def test_an_svg_image_with_a_doctype_is_no_reason_to_refuse(period, tmp_path):
+    """Only the XML parts that are parsed are searched for DTDs: media may carry one."""
+    path = wide(SO)(tmp_path)
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("xl/media/logo.svg", b'<?xml version="1.0"?><!DOCTYPE svg PUBLIC '
+                         b'"-//W3C//DTD SVG 1.1//EN" "x.dtd"><svg/>')
+    assert import_returns(period=period, source=path, dry_run=True).counts["units"] == 1

@@ -277,14 +277,16 @@ def _check_archive(archive: zipfile.ZipFile, file_name: str) -> None:
                    "ratio": member.file_size // max(member.compress_size, 1)})
     # The directory's sizes could lie: inflate every member (without keeping it) so that a
     # member larger than announced fails its size/CRC check here, not inside a parser.
-    # Meanwhile look for XML document type declarations: Excel never writes one, and they
-    # carry entity expansion ("billion laughs") and external entities.
+    # Meanwhile look for document type declarations in the XML parts (.xml, .rels; not
+    # media such as SVG images): Excel never writes one, and they carry entity expansion
+    # ("billion laughs") and external entities.
     for member in members:
         tail = b""
+        xml_part = member.filename.lower().endswith((".xml", ".rels"))
         with archive.open(member) as stream:
             while chunk := stream.read(4 * MIB):
                 window = tail + chunk
-                if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
+                if xml_part and (b"<!DOCTYPE" in window or b"<!ENTITY" in window):
                     raise _refuse(file_name, _(
                         "tệp có khai báo DTD hoặc thực thể XML (<!DOCTYPE>, <!ENTITY>) trong "
                         "thành phần %(member)s: không được chấp nhận (có thể là tấn công mở "
