@@ -178,3 +178,37 @@ def test_simplify_keeps_shared_borders_and_rounds(tmp_path):
     border_b = {tuple(p) for p in b if p[0] == 100.0}
     assert border_a == border_b == {(100.0, 10.0), (100.0, 11.0)}
     assert result["source"] == "x"
+
+
+# --- the shipped map of Vietnam's provinces ----------------------------------------------------
+
+SHIPPED = ROOT / "fixtures" / "maps" / "vn-provinces.geojson"
+
+
+def test_the_shipped_map_has_the_63_provinces_and_every_demo_province_is_on_it():
+    from openpyxl import load_workbook
+
+    boundary = maps._load(SHIPPED)
+    assert len(boundary.regions) == 63
+    assert len({r.id for r in boundary.regions}) == 63
+    assert all(r.polygons and r.polygons[0][0] for r in boundary.regions)
+    assert "CC BY-SA 4.0" in boundary.source
+    book = load_workbook(ROOT / "fixtures" / "demo" / "units.xlsx", read_only=True)
+    provinces = [(r[0], r[1]) for r in book["units"].iter_rows(min_row=2, values_only=True)
+                 if r[0] and str(r[0]).startswith("VN-")]
+    assert len(provinces) == 63
+    matched = boundary.match(provinces)
+    assert len(matched) == 63 and len(set(matched.values())) == 63
+    assert boundary.units["VN-CAOBANG"] == "VN-04" and boundary.units["VN-HOCHIMINH"] == "VN-SG"
+
+
+def test_the_shipped_map_is_the_source_simplified_as_documented():
+    sys.path.insert(0, str(ROOT / "fixtures" / "maps"))
+    try:
+        import simplify
+    finally:
+        sys.path.pop(0)
+    source = ROOT / "fixtures" / "maps" / "source" / "geoBoundaries-VNM-ADM1_simplified.topojson"
+    made = simplify.simplify(source, tolerance=0.02, digits=3)
+    shipped = json.loads(SHIPPED.read_text(encoding="utf-8"))
+    assert made["features"] == shipped["features"]
