@@ -121,6 +121,21 @@ MATRIX: dict[str, Entry] = {
     "set_language": Entry(get=roles(BACK, BACK, BACK, BACK, BACK), query="?next=/"),
     "login": Entry(),
     "logout": Entry(get=POST_ONLY),
+    # --- accounts: the second factor, the account page, passwords (accounts/urls.py) ----------
+    # the code page without a password given first goes back to the sign-in page
+    "otp_verify": Entry(get=roles(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),
+    # the admin's own sign-in page sends everybody to the portal's
+    "admin_login_redirect": Entry(get=roles(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),
+    "account": Entry(get=roles(LOGIN, OK, OK, OK, OK)),
+    "otp_setup": Entry(get=OFFICE, post=OFFICE_WRITE, post_data={"code": "000000"}),
+    "password_change": Entry(get=roles(LOGIN, OK, OK, OK, OK),
+                             post={"anonymous": LOGIN}),
+    "password_change_done": Entry(get=roles(LOGIN, OK, OK, OK, OK)),
+    "password_reset": Entry(),
+    "password_reset_done": Entry(),
+    # a link with a wrong token: the page saying so, to everybody
+    "password_reset_confirm": Entry(lambda w: {"uidb64": "MQ", "token": "set-password"}),
+    "password_reset_complete": Entry(),
     # --- the public site: published results only -------------------------------------------
     "rankings:period_list": Entry(),
     "rankings:period_leaderboard": Entry(period_code("P2025")),
@@ -138,6 +153,14 @@ MATRIX: dict[str, Entry] = {
     "rankings:unit_download": Entry(lambda w: {"unit_code": w.a.code, "ext": "csv"}),
     "rankings:unit_chart": Entry(lambda w: {"unit_code": w.a.code, "chart": "radar"}),
     "rankings:compare": Entry(query="?ky=P2025"),
+    "rankings:indicator_chart_png": Entry(
+        lambda w: {"code": "P2025", "indicator_code": "lan", "chart": "diem", "ext": "png"}),
+    "rankings:unit_chart_png": Entry(
+        lambda w: {"unit_code": w.a.code, "chart": "radar", "ext": "png"}),
+    "rankings:map": Entry(period_code("P2025")),
+    # the matrix's cohorts have no boundary file: the map image is nobody's (the page
+    # shows the table alone)
+    "rankings:map_image": Entry(lambda w: {"code": "P2025", "ext": "svg"}, get=NOWHERE),
     # --- unit returns ----------------------------------------------------------------------
     "returns:index": Entry(get=OWN_UNIT),
     "returns:start": Entry(period_code("P2027"), get=POST_ONLY,
@@ -208,8 +231,8 @@ MATRIX: dict[str, Entry] = {
     "analysis:comparable": Entry(period_code("P2025"), get=OFFICE),
     "analysis:scenario_compare": Entry(period_code("P2025"), get=OFFICE),
     # --- the admin site: admins only ----------------------------------------------------------
-    # (signed-in accounts that may not use it see the admin's sign-in form: 200)
-    "admin:login": Entry(get=roles(OK, OK, OK, OK, BACK)),
+    # (its sign-in page is the portal's, which asks for the second factor: accounts/urls.py)
+    "admin:login": Entry(get=roles(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),
     # the admin's logout sends those it does not know back to its index (then to sign in)
     "admin:logout": Entry(get=roles(BACK, BACK, BACK, BACK, NOT_ALLOWED)),
     "admin:index": Entry(get=roles(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, OK)),
@@ -248,6 +271,8 @@ MATRIX: dict[str, Entry] = {
         get=roles(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, NOT_FOUND)),
     "admin:assessments_period_bulk_template": Entry(
         lambda w: {"object_id": Period.objects.get(code="P2027").pk}, get=ADMIN_ONLY),
+    # the audit trail's export (docs/security.md)
+    "admin:audit_auditentry_export": Entry(lambda w: {"fmt": "csv"}, get=ADMIN_ONLY),
     "admin:assessments_unit_import": Entry(get=ADMIN_ONLY, post=ADMIN_REFUSED),
     "admin:assessments_unit_process_import": Entry(get=ADMIN_POST_ONLY, post=ADMIN_REFUSED),
     "admin:assessments_unit_export": Entry(get=ADMIN_ONLY, post=ADMIN_REFUSED,
@@ -371,6 +396,19 @@ class World:
         indicators = list(fw.indicators.order_by("code")[:2])
         IndicatorCrosswalk.objects.create(source=indicators[0], target=indicators[1])
         Group.objects.create(name="Nhóm thử")
+        # sign-in records and an authenticator not yet confirmed (a confirmed one would
+        # ask its owner for a code on every page)
+        from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+        from accounts.models import TOTPDevice
+
+        where = {"username": "someone", "ip_address": "192.0.2.1", "user_agent": "x",
+                 "http_accept": "*/*", "path_info": "/login/"}
+        AccessAttempt.objects.create(**where, get_data="", post_data="",
+                                     failures_since_start=1)
+        AccessFailureLog.objects.create(**where)
+        AccessLog.objects.create(**where)
+        TOTPDevice.objects.create(user=self.users["staff_b"], secret="A" * 32)
         self.periods = {"P2025": p25, "P2026": p26, "P2027": p27}
 
     def admin_object(self, model):
