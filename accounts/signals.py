@@ -4,8 +4,8 @@ from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from .middleware import OTP_STATE, VERIFIED
-from .models import TOTPDevice
+from .middleware import NOT_NEEDED, OTP_STATE, REQUIRED, VERIFIED
+from .models import TOTPDevice, has_confirmed_device
 
 
 @receiver(user_logged_in, dispatch_uid="accounts:otp-state")
@@ -16,7 +16,9 @@ def _otp_state_at_login(sender, request, user, **kwargs):
     if getattr(request, "otp_verified", False):
         request.session[OTP_STATE] = VERIFIED
     else:
-        request.session.pop(OTP_STATE, None)
+        # decided now, while the session is being written anyway, so that pages after a
+        # sign-in run no extra query
+        request.session[OTP_STATE] = REQUIRED if has_confirmed_device(user) else NOT_NEEDED
 
 
 @receiver(post_delete, sender=TOTPDevice, dispatch_uid="accounts:otp-removed")
