@@ -23,3 +23,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The benchmarks sign in with the test Client's login(), which passes no request: django-axes'
+# production backend refuses that (accounts/backends.py). Form sign-ins are checked as usual.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LockoutBackendForTests",
+    "django.contrib.auth.backends.ModelBackend",
+]
