@@ -229,12 +229,14 @@ class RankChange:
         return int(self.rank_previous) - int(self.rank_now)
 
 
-def profile_rank_change(*, unit: Unit, period: Period) -> RankChange | None:
+def profile_rank_change(*, unit: Unit, period: Period,
+                        snapshot: RankingSnapshot | None = None) -> RankChange | None:
     """``explain_rank_change`` on the total, with unit, group and indicator names, for the
     unit profile: a fixed number of queries whatever the number of units (the two public
     snapshots, their frameworks and results, one query for the names of units, one for
-    the groups and indicators of both frameworks)."""
-    explanation = explain_rank_change(unit=unit, period=period)
+    the groups and indicators of both frameworks). With ``snapshot`` (a computed,
+    unpublished snapshot of ``period``): the reviewer's preview of the move."""
+    explanation = explain_rank_change(unit=unit, period=period, snapshot=snapshot)
     if explanation is None:
         return None
     previous = period.previous

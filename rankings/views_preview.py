@@ -16,12 +16,14 @@ from django.views.decorators.http import require_POST
 
 from assessments import services as assessment_services
 from assessments.access import reviewer_required
-from assessments.models import Period, Submission
+from assessments.models import Period, Submission, Unit
 from assessments.review_selectors import appeal_changes_note
 
+from . import analysis_services
 from .models import RankingSnapshot, UnitResult
 from .selectors import leaderboard, period_cohorts, public_snapshot
 from .services import compute_snapshot
+from .views_analysis import KIND_NAMES
 
 
 def _period(code: str) -> Period:
@@ -60,6 +62,13 @@ def preview(request, code):
             old = before.get(row["unit_code"])
             row["preview_rank"] = old
             row["preview_change"] = (old - row["rank"]) if old and row["rank"] else None
+    why, why_unit = None, None
+    wanted_unit = request.GET.get("don_vi")
+    if snapshot is not None and board is not None and wanted_unit:
+        why_unit = Unit.objects.filter(code=wanted_unit, cohort=cohort).first()
+        if why_unit is not None:
+            why = analysis_services.profile_rank_change(unit=why_unit, period=period,
+                                                        snapshot=snapshot)
     public = public_snapshot(period)
     approved = period.submissions.filter(status=Submission.Status.APPROVED).count()
     handed_in = period.submissions.exclude(status=Submission.Status.DRAFT).count()
@@ -71,6 +80,9 @@ def preview(request, code):
         "cohorts": cohorts, "cohort": cohort, "board": board, "public": public,
         "approved": approved, "handed_in": handed_in, "suggested_note": note,
         "previous_public": public_snapshot(period.previous) if period.previous else None,
+        "why": why, "why_unit": why_unit, "why_decimals": int(period.framework.decimals) + 2,
+        "why_items": [{**item, "kind_name": _(KIND_NAMES.get(item["kind"], item["kind"]))}
+                      for item in (why.items if why else [])],
     })
 
 
