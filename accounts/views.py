@@ -223,5 +223,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         if "axes" in settings.INSTALLED_APPS:
             from axes.utils import reset
 
-            reset(username=form.user.get_username())
+            if reset(username=form.user.get_username()):
+                record(AuditEntry.Action.UNLOCK, form.user, actor_name=form.user.get_username(),
+                       changes={"password_reset": [None, True]})
         return response

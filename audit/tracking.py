@@ -183,9 +183,13 @@ def _answer_post_save(sender, instance, created, update_fields=None, **kwargs):
 
 
 def _attempt_deleted(sender, instance, **kwargs):
-    """Deleting a lock-out record (the admin's "unlock") is recorded."""
+    """Deleting a lock-out record in the admin (its "unlock" action or the list of
+    attempts) is recorded; django-axes' own clean-ups (expired attempts, the count cleared
+    by a sign-in) are not: the sign-in itself is."""
     from .models import AuditEntry
 
+    if not _is_admin_request():
+        return
     record(AuditEntry.Action.UNLOCK, model=sender, object_id=instance.pk,
            object_repr=f"{instance.username} @ {instance.ip_address}",
            changes={"failures": [instance.failures_since_start, 0]})

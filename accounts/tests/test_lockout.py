@@ -99,6 +99,16 @@ def test_a_password_reset_by_email_lifts_the_lock(client, reviewer):
     new = "Mật-khẩu-mới-2027"
     assert client.post(form_url, {"new_password1": new, "new_password2": new}).status_code == 302
     assert sign_in(client, "reviewer", new).status_code == 302
+    unlock = AuditEntry.objects.get(action=AuditEntry.Action.UNLOCK)
+    assert unlock.object_id == str(reviewer.pk) and unlock.actor is None
+    assert unlock.changes == {"password_reset": [None, True]}
+
+
+def test_clean_ups_by_the_lock_out_itself_are_not_unlocks(client, reviewer):
+    fail(client, "reviewer", 3)
+    assert sign_in(client, "reviewer").status_code == 302  # the count is cleared
+    assert not AccessAttempt.objects.exists()
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.UNLOCK).exists()
 
 
 def test_the_admin_login_page_is_the_portals(client):
