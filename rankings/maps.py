@@ -56,6 +56,7 @@ class BoundaryMap:
     source: str
     regions: list[Region]
     units: dict[str, str] = field(default_factory=dict)  # unit code -> region id
+    labels: list[tuple[float, float, str]] = field(default_factory=list)  # lon, lat, text
 
     def match(self, units: list[tuple[str, str]]) -> dict[str, str]:
         """``{unit_code: region_id}`` for the given (code, name) units: the CSV first,
@@ -89,7 +90,9 @@ def _load(path: Path) -> BoundaryMap:
         with mapping.open(encoding="utf-8-sig", newline="") as handle:
             units = {row["unit_code"].strip(): row["feature_id"].strip()
                      for row in csv.DictReader(handle) if row.get("unit_code")}
-    return BoundaryMap(path.stem, data.get("source", ""), regions, units)
+    labels = [(float(item["lon"]), float(item["lat"]), str(item["text"]))
+              for item in data.get("labels", [])]
+    return BoundaryMap(path.stem, data.get("source", ""), regions, units, labels)
 
 
 @lru_cache(maxsize=4)
@@ -172,6 +175,10 @@ def render(boundary: BoundaryMap, shaded: dict[str, dict], title: str, desc: str
         body.append(f'<g class="region" data-region="{escape(region.id)}"><title>'
                     f'{escape(label)}</title><path d="{path}" fill="{fill}" stroke="#555" '
                     f'stroke-width="0.6" fill-rule="evenodd"/></g>')
+    for lon, lat, text in boundary.labels:  # place names (the archipelagos)
+        body.append(f'<text x="{(lon - west) * squeeze * scale + 1:.1f}" '
+                    f'y="{(north - lat) * scale + 1:.1f}" text-anchor="middle" fill="#333" '
+                    f'font-size="11">{escape(text)}</text>')
     top = height + 14
     for k, (swatch, text) in enumerate([*legend, (NO_DATA, no_data_label)]):
         y = top + 22 * k

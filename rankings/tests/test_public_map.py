@@ -200,6 +200,14 @@ def test_the_shipped_map_has_the_63_provinces_and_every_demo_province_is_on_it()
     matched = boundary.match(provinces)
     assert len(matched) == 63 and len(set(matched.values())) == 63
     assert boundary.units["VN-CAOBANG"] == "VN-04" and boundary.units["VN-HOCHIMINH"] == "VN-SG"
+    # the archipelagos are drawn and named
+    assert [text for _lon, _lat, text in boundary.labels] == [
+        "Quần đảo Hoàng Sa (Đà Nẵng)", "Quần đảo Trường Sa (Khánh Hòa)"]
+    east = {r.id for r in boundary.regions
+            if any(x > 110.5 for poly in r.polygons for ring in poly for x, _y in ring)}
+    assert {"VN-DN", "VN-34"} <= east
+    svg = maps.render(boundary, {}, "t", "d", [], "không có số liệu")
+    assert "Quần đảo Trường Sa (Khánh Hòa)</text>" in svg
 
 
 def test_the_shipped_map_is_the_source_simplified_as_documented():
