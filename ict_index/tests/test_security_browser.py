@@ -107,9 +107,13 @@ def test_pages_run_with_no_csp_violation(watched, demo):
 
     sign_in(page, base, "admin", "/admin/")
     page.wait_for_url("**/admin/")
-    for path in ("/admin/assessments/unit/", "/admin/audit/auditentry/",
-                 "/admin/assessments/user/"):
+    for path in ("/admin/assessments/unit/", "/admin/assessments/unit/add/",
+                 "/admin/audit/auditentry/", "/admin/assessments/user/",
+                 "/admin/assessments/framework/", "/admin/assessments/period/"):
         visit(page, base + path)
+    visit(page, base + "/admin/assessments/user/")
+    page.get_by_role("link", name="reviewer", exact=True).first.click()  # a change form
+    page.wait_for_selector("#user_form")
     assert problems == [], "\n".join(problems)
 
 
