@@ -1,6 +1,6 @@
 """URLs of the ranking analysis pages (issue 6): why ranks moved, what-if, robustness."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views_analysis as views
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("ky/<slug:code>/kich-ban/<int:pk>/xoa/", views.scenario_delete,
          name="scenario_delete"),
     path("ky/<slug:code>/do-vung/", views.robustness, name="robustness"),
+    re_path(r"^ky/(?P<code>[-\w]+)/do-vung\.(?P<ext>svg|png)$", views.robustness_chart,
+            name="robustness_chart"),
     path("ky/<slug:code>/so-sanh-duoc/", views.comparable, name="comparable"),
     path("ky/<slug:code>/so-sanh-kich-ban/", views.scenario_compare, name="scenario_compare"),
 ]

@@ -352,30 +352,56 @@ def rank_interval_svg(rows: list[dict], max_rank: int, title: str) -> str:
         return LEFT + (rank - 1) / max(max_rank - 1, 1) * span
 
     ticks = sorted({1, max_rank, *range(10, max_rank, 10)})
-    parts = [format_html('<line x1="{}" y1="20" x2="{}" y2="{}" class="grid"/>'
-                         '<text x="{}" y="14" class="axis">{}</text>',
+    # presentation attributes as well as classes: the file stands alone (SVG/PNG download)
+    parts = [format_html('<line x1="{}" y1="20" x2="{}" y2="{}" class="grid" stroke="#d5dde5" '
+                         'stroke-width="1"/><text x="{}" y="14" class="axis" fill="#555" '
+                         'text-anchor="middle">{}</text>',
                          f"{x(t):.1f}", f"{x(t):.1f}", height - 18, f"{x(t):.1f}", t)
              for t in ticks]
     for k, row in enumerate(rows):
         y = 28 + k * ROW_HEIGHT
         parts.append(format_html(
-            '<g><title>{}</title><text x="{}" y="{}" class="label">{}</text>'
-            '<line x1="{}" y1="{}" x2="{}" y2="{}" class="interval"/>'
-            '<line x1="{}" y1="{}" x2="{}" y2="{}" class="official"/>'
-            '<circle cx="{}" cy="{}" r="3.5" class="median"/></g>',
+            '<g><title>{}</title><text x="{}" y="{}" class="label" fill="#222" '
+            'text-anchor="end">{}</text>'
+            '<line x1="{}" y1="{}" x2="{}" y2="{}" class="interval" stroke="#0b539473" '
+            'stroke-width="5"/>'
+            '<line x1="{}" y1="{}" x2="{}" y2="{}" class="official" stroke="#222" '
+            'stroke-width="2"/>'
+            '<circle cx="{}" cy="{}" r="3.5" class="median" fill="#073763"/></g>',
             row["tooltip"], LEFT - 8, y + 4, row["name"][:28],
             f"{x(row['p05']):.1f}", y, f"{x(row['p95']):.1f}", y,
             f"{x(row['official']):.1f}", y - 6, f"{x(row['official']):.1f}", y + 6,
             f"{x(row['median']):.1f}", y))
     return format_html(
-        '<svg class="rank-intervals" role="img" viewBox="0 0 {} {}" width="100%" '
-        'aria-labelledby="chart-title"><title id="chart-title">{}</title>{}</svg>',
-        WIDTH, height, title, mark_safe("".join(str(p) for p in parts)))
+        '<svg xmlns="http://www.w3.org/2000/svg" class="rank-intervals" role="img" '
+        'viewBox="0 0 {} {}" width="100%" font-size="11" '
+        'font-family="system-ui, Roboto, Arial, sans-serif" aria-labelledby="chart-title">'
+        '<title id="chart-title">{}</title><rect width="{}" height="{}" fill="#ffffff"/>{}</svg>',
+        WIDTH, height, title, WIDTH, height, mark_safe("".join(str(p) for p in parts)))
 
 
 @reviewer_required
 @require_GET
-def robustness(request, code):
+def robustness_chart(request, code, ext):
+    """The chart of rank intervals as an SVG or PNG file (same parameters as the page)."""
+    from .png import svg_to_png
+
+    response = robustness(request, code, chart_only=True)
+    if isinstance(response, HttpResponse):
+        return response
+    name = f"do-vung-{code}"
+    if ext == "png":
+        download = HttpResponse(svg_to_png(str(response)), content_type="image/png")
+    else:
+        download = HttpResponse('<?xml version="1.0" encoding="UTF-8"?>\n' + str(response),
+                                content_type="image/svg+xml; charset=utf-8")
+    download["Content-Disposition"] = f'attachment; filename="{name}.{ext}"'
+    return download
+
+
+@reviewer_required
+@require_GET
+def robustness(request, code, chart_only=False):
     period = _period(code)
     form = {"bien_do": request.GET.get("bien_do", "25"), "so_lan": request.GET.get("so_lan",
                                                                                    "1000"),
@@ -417,9 +443,13 @@ def robustness(request, code):
         max_rank = int(result.units["p95"].max()) if rows else 1
         chart = rank_interval_svg(rows, max(max_rank, 2), _("Khoảng hạng 5–95 % theo đơn vị"))
         result.elapsed = elapsed
+    if chart_only:
+        if chart is None:
+            return HttpResponse(error or "", status=400, content_type="text/plain; charset=utf-8")
+        return chart
     return render(request, "rankings/analysis/robustness.html", {
         "period": period, "form": form, "error": error, "result": result, "rows": rows,
-        "chart": chart, "max_draws": analysis.MAX_DRAWS,
+        "chart": chart, "max_draws": analysis.MAX_DRAWS, "query": request.GET.urlencode(),
     })
 
 

@@ -165,3 +165,24 @@ def test_scenarios_compared_side_by_side(reviewer):
                         {"a": "", "b": doubled.pk}).content.decode()
     assert "Chính thức so với DVC x2: 52/63 đơn vị khác hạng." in html
     assert Scenario.objects.count() == 1
+
+
+def test_robustness_chart_downloads_as_svg_and_png(reviewer, client):
+    from PIL import Image
+
+    url = reverse("analysis:robustness_chart", kwargs={"code": "MIC-2017", "ext": "svg"})
+    query = {"bien_do": "25", "so_lan": "100", "doi_cach": "1", "top": "10"}
+    svg = reviewer.get(url, query)
+    assert svg["Content-Type"].startswith("image/svg+xml")
+    text = svg.content.decode()
+    assert text.startswith("<?xml") and 'xmlns="http://www.w3.org/2000/svg"' in text
+    assert text.count('class="interval"') == 10 and "Lào Cai" in text
+    png = reviewer.get(url.replace(".svg", ".png"), query)
+    assert png["Content-Type"] == "image/png"
+    assert Image.open(io.BytesIO(png.content)).width == 2 * 720
+    assert reviewer.get(url, {"bien_do": "150", "so_lan": "10"}).status_code == 400
+    page = reviewer.get(reverse("analysis:robustness", kwargs={"code": "MIC-2017"}),
+                        query).content.decode()
+    assert "do-vung.png?bien_do=25" in page
+    reviewer.logout()
+    assert reviewer.get(url, query).status_code == 302
