@@ -1365,6 +1365,9 @@ def start_submission(*, period: Period, unit: Unit, actor) -> Submission:
     if not access.periods_for_unit(unit).filter(pk=period.pk).exists():
         raise ValidationError(_("Đơn vị không tham gia kỳ đánh giá này."))
     with transaction.atomic():
+        # Two staff of the unit pressing "start" at once: the second waits here for the
+        # first, then finds its return (the period's lock is the one imports take too).
+        Period.objects.select_for_update(of=("self",)).filter(pk=period.pk).first()
         submission = Submission.objects.filter(period=period, unit=unit).first()
         if submission is not None:
             return submission
