@@ -21,3 +21,6 @@ urlpatterns += i18n_patterns(
     path("", include("rankings.urls")),
     prefix_default_language=False,
 )
+
+# A database that is down or restarting answers 503 with the Vietnamese 503.html page.
+handler500 = "ict_index.errors.server_error"
