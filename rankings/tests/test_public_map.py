@@ -220,3 +220,11 @@ def test_the_shipped_map_is_the_source_simplified_as_documented():
     made = simplify.simplify(source, tolerance=0.02, digits=3)
     shipped = json.loads(SHIPPED.read_text(encoding="utf-8"))
     assert made["features"] == shipped["features"]
+
+
+def test_map_in_english(client, map_dir, published):
+    html = client.get("/en/ky/2017/ban-do/", {"cohort": "huyen"}).content.decode()
+    assert '<html lang="en">' in html
+    shown = regions(html)
+    assert shown["R-TK"][0] == "Thành phố Tam Kỳ: score 95, rank 1"
+    assert "Download the map (PNG)" in html and "Figures of the map: total score" in html
