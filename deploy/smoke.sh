@@ -8,7 +8,9 @@
 #
 # then deploy/smoke_client.py checks through nginx: home page, HTTP → HTTPS, a leaderboard,
 # a static file and its caching headers, sign-in and a session every app server knows, a
-# workbook uploaded on one app server and confirmed on the other, sign-out. The systemd unit
+# workbook uploaded on one app server and confirmed on the other, the session outliving an
+# emptied Redis, sign-out; then one app server is stopped and nginx keeps answering from the
+# other. The systemd unit
 # is checked with systemd-analyze verify. Everything it started is stopped at the end, the
 # scratch database dropped. Installs Debian's nginx when it is missing (apt-get).
 #
@@ -95,7 +97,8 @@ run_env() {  # run a command with the environment file loaded, as systemd would
 say "database, demo data, static files"
 psql "$PG/postgres" -qc "CREATE DATABASE $DB"
 run_env "$PY" manage.py migrate --noinput -v0
-run_env "$PY" manage.py load_demo | head -2
+run_env "$PY" manage.py load_demo > "$WORK/load_demo.log"
+head -2 "$WORK/load_demo.log"
 run_env "$PY" manage.py collectstatic --noinput -v0
 echo "collectstatic: $(find "$WORK/static" -type f | wc -l) files in STATIC_ROOT"
 INDICATOR=$(run_env "$PY" manage.py shell -c '
@@ -174,7 +177,20 @@ run_env "$PY" "$ROOT/deploy/smoke_client.py" --base "https://localhost:$HTTPS" \
     --plain "http://localhost:$HTTP" --cafile "$WORK/tls/cert.pem" \
     --app "http://127.0.0.1:$APP1" --app "http://127.0.0.1:$APP2" \
     --access-log "$WORK/nginx/access.log" --period MIC-2017 --open-period QNAM-2016 \
-    --username qn-tamky --password demo-ict-2026 --indicator "$INDICATOR"
+    --username qn-tamky --password demo-ict-2026 --indicator "$INDICATOR" --redis "$REDIS"
+
+say "one app server stops: nginx sends every request to the other"
+pid=$(cat "$WORK/app1.pid")
+kill -TERM "$pid"
+for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+rm -f "$WORK/app1.pid"
+codes=""
+for _ in $(seq 6); do
+    codes="$codes $(curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/tls/cert.pem" \
+                    "https://localhost:$HTTPS/ky/MIC-2017/")"
+done
+echo "app server 1 stopped; 6 × /ky/MIC-2017/ through nginx:$codes"
+[ "$codes" = " 200 200 200 200 200 200" ] || exit 1
 
 say "requests each app server answered (gunicorn access logs)"
 for n in 1 2; do

@@ -16,6 +16,7 @@ import http.cookies
 import io
 import re
 import ssl
+import subprocess
 import sys
 import time
 import urllib.error
@@ -115,6 +116,7 @@ def main() -> int:
     parser.add_argument("--username", required=True)
     parser.add_argument("--password", required=True)
     parser.add_argument("--indicator", required=True, help="a number indicator of the form")
+    parser.add_argument("--redis", required=True, help="CACHE_URL of the app servers")
     options = parser.parse_args()
     host = urllib.parse.urlsplit(options.base).netloc
     origin = options.base.rstrip("/")
@@ -156,6 +158,7 @@ def main() -> int:
           f"{signed.status} → {signed.headers.get('Location')}")
     before = sum(1 for _ in open(options.access_log, encoding="utf-8"))
     statuses = [web.request("/bao-cao/").status for _ in range(8)]
+    time.sleep(0.5)  # nginx writes its log line once the response is sent
     with open(options.access_log, encoding="utf-8") as log:
         served = Counter(line.rsplit(" ", 1)[-1].strip() for line in list(log)[before:]
                          if '"GET /bao-cao/ ' in line)
@@ -167,6 +170,16 @@ def main() -> int:
         # /bao-cao/ is the signed-in unit's page: anybody else is sent to sign in (302)
         check(f"the session is known straight on {app}", mine.status == 200,
               f"{mine.status}, {len(mine.body)} bytes")
+
+    # Redis emptied (restarted, or its memory bound reached): sessions are in the database too
+    keys = subprocess.run(["redis-cli", "-u", options.redis, "--scan", "--pattern", "ict:*"],
+                          capture_output=True, text=True, check=True).stdout.split()
+    if keys:
+        subprocess.run(["redis-cli", "-u", options.redis, "del", *keys], check=True,
+                       capture_output=True)
+    still = web.request("/bao-cao/")
+    check("the session outlives Redis being emptied (cached_db)", still.status == 200,
+          f"{len(keys)} keys deleted, then /bao-cao/ → {still.status}")
 
     # an upload: the unit's workbook, uploaded on one app server, confirmed on the other
     started = web.request(f"/bao-cao/ky/{options.open_period}/bat-dau/", data=urllib.parse
