@@ -575,6 +575,24 @@ def compare_scenarios(*, period: Period, a: Scenario | None,
                               int(period.framework.decimals))
 
 
+SCENARIO_COMPARISON_COLUMNS = ["cohort", "unit_code", "unit_name", "official_rank", "score_a",
+                               "rank_a", "score_b", "rank_b", "difference"]
+
+
+def scenario_comparison_csv(*, comparison: ScenarioComparison) -> bytes:
+    """Two scenarios side by side as CSV (UTF-8 with BOM, formula-safe text); the first row
+    names them."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["a", escape_text(comparison.name_a), "b", escape_text(comparison.name_b)])
+    writer.writerow(SCENARIO_COMPARISON_COLUMNS)
+    for row in comparison.rows:
+        writer.writerow(["" if row[c] is None else escape_text(row[c])
+                         if isinstance(row[c], str) else row[c]
+                         for c in SCENARIO_COMPARISON_COLUMNS])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
 # --- scenarios -----------------------------------------------------------------------------
 
 def _checked_changes(period: Period, changes) -> dict:

@@ -497,7 +497,13 @@ def scenario_compare(request, code):
     comparison = None
     if request.GET.get("a") is not None or request.GET.get("b") is not None:
         comparison = analysis.compare_scenarios(period=period, a=chosen["a"], b=chosen["b"])
+        if request.GET.get("tai_ve") == "csv":
+            response = HttpResponse(analysis.scenario_comparison_csv(comparison=comparison),
+                                    content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = (
+                f'attachment; filename="so-sanh-kich-ban-{period.code}.csv"')
+            return response
     return render(request, "rankings/analysis/scenario_compare.html", {
         "period": period, "scenarios": scenarios, "chosen": chosen, "comparison": comparison,
-        "decimals": int(period.framework.decimals),
+        "decimals": int(period.framework.decimals), "query": request.GET.urlencode(),
     })

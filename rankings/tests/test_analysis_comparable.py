@@ -165,6 +165,14 @@ def test_scenarios_compared_side_by_side(reviewer):
                         {"a": "", "b": doubled.pk}).content.decode()
     assert "Chính thức so với DVC x2: 52/63 đơn vị khác hạng." in html
     assert Scenario.objects.count() == 1
+    download = reviewer.get(reverse("analysis:scenario_compare", kwargs={"code": "MIC-2017"}),
+                            {"a": "", "b": doubled.pk, "tai_ve": "csv"})
+    lines = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
+    assert lines[0] == ["a", "Chính thức", "b", "DVC x2"]
+    rows = {r[1]: r for r in lines[2:]}
+    assert len(rows) == 63
+    assert rows["VN-CAOBANG"][3:] == ["56", rows["VN-CAOBANG"][4], "56",
+                                      rows["VN-CAOBANG"][6], "38", "18"]
 
 
 def test_robustness_chart_downloads_as_svg_and_png(reviewer, client):
