@@ -178,6 +178,9 @@ def backup(target: Path | None = None) -> Path:
         database = "database.dump"
     else:
         database = "database.sqlite3"
+        if not Path(db["NAME"]).is_file():
+            partial.rmdir()
+            raise SystemExit(f"No SQLite database at {db['NAME']}: nothing to back up.")
         source = sqlite3.connect(str(db["NAME"]))
         copy = sqlite3.connect(str(partial / database))
         with copy:
