@@ -100,6 +100,7 @@ run_env "$PY" manage.py migrate --noinput -v0
 run_env "$PY" manage.py load_demo > "$WORK/load_demo.log"
 head -2 "$WORK/load_demo.log"
 run_env "$PY" manage.py collectstatic --noinput -v0
+run_env "$PY" manage.py check --deploy --fail-level WARNING
 echo "collectstatic: $(find "$WORK/static" -type f | wc -l) files in STATIC_ROOT"
 INDICATOR=$(run_env "$PY" manage.py shell -c '
 from assessments.demo.plan import OPEN
@@ -178,6 +179,13 @@ run_env "$PY" "$ROOT/deploy/smoke_client.py" --base "https://localhost:$HTTPS" \
     --app "http://127.0.0.1:$APP1" --app "http://127.0.0.1:$APP2" \
     --access-log "$WORK/nginx/access.log" --period MIC-2017 --open-period QNAM-2016 \
     --username qn-tamky --password demo-ict-2026 --indicator "$INDICATOR" --redis "$REDIS"
+
+say "memory of the app servers after the checks"
+for n in 1 2; do
+    master=$(cat "$WORK/app$n.pid")
+    echo "app server $n: master $(ps -o rss= -p "$master" | awk '{printf "%d MiB", $1/1024}'), workers" \
+         "$(ps -o rss= --ppid "$master" | awk '{printf "%d MiB ", $1/1024}')"
+done
 
 say "one app server stops: nginx sends every request to the other"
 pid=$(cat "$WORK/app1.pid")
