@@ -27,6 +27,17 @@ hypothesis.settings.load_profile(os.environ.get(
     "HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request to an /en/ page leaves English active in the test thread (LocaleMiddleware
+    never deactivates it): the next test's reverse() would then build /en/ URLs. Each test
+    ends back in the default language."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
 ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
