@@ -38,6 +38,8 @@ def _default_language_after_each_test():
     from django.utils import translation
 
     translation.deactivate()
+
+
 ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
