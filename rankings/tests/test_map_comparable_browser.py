@@ -74,3 +74,19 @@ def test_reviewer_reads_the_comparable_series(page, demo):
     assert caobang[0] == "Cao Bằng" and caobang[7] == "56"
     page.locator("details summary").first.click()
     assert "dvc_level4" in page.locator("details").first.inner_text()
+
+
+def test_press_reads_why_cao_bang_moved_on_its_profile(page, demo):
+    page.goto(f"{demo.url}/don-vi/VN-CAOBANG/?ky=MIC-2017")
+    page.wait_for_selector("#vi-sao")
+    why = " ".join(page.locator("#vi-sao").inner_text().split())
+    assert "Vì sao thứ hạng thay đổi so với" in why
+    # 2016 has no total for Cao Bằng (online services unanswered): groups only
+    assert "không thể tách phần thay đổi" in why
+    assert "Đã vượt lên trên đơn vị" not in why  # no total last year: nobody passed on it
+    row = page.locator("#why-groups").locator("xpath=ancestor::table").locator(
+        "tbody tr", has_text="Ứng dụng CNTT trong hoạt động nội bộ")
+    cells = [c.strip() for c in row.locator("td, th").all_inner_texts()]
+    assert cells[1:3] == ["54", "58"]
+    assert "Lạng Sơn" in cells[4] and "Kon Tum" in cells[4]
+    page.locator("#vi-sao").scroll_into_view_if_needed()
