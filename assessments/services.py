@@ -14,11 +14,13 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rankings.engine import FrameworkSpec, format_params, parse_params, validate_framework
 
+from .bulk_answers import answer_writer
 from .models import (
     Answer,
     Band,
@@ -493,16 +495,17 @@ def import_returns(*, period: Period, source, file_name: str | None = None,
                 % {"period": period.code, "status": period.get_status_display()})
         indicators = _indicator_infos(period.framework)
         cohorts = set(period.cohorts.values_list("code", flat=True))
-        units = {u.code: UnitInfo(u.id, u.code, u.name, u.cohort.code)
-                 for u in Unit.objects.select_related("cohort")}
+        units = {row[1]: UnitInfo(*row) for row in Unit.objects.values_list(
+            "id", "code", "name", "cohort__code")}
         parsed = read_returns(book, problems, indicators=indicators, units=units,
                               cohorts=cohorts)
         problems.check()
 
-        unit_ids = {v.unit.id for v in parsed.values} | {
-            units[code].id for code in parsed.unit_rows}
-        submissions = {s.unit_id: s for s in Submission.objects.select_for_update()
-                       .filter(period=period, unit_id__in=unit_ids)}
+        unit_ids = [units[code].id for code in parsed.unit_rows]
+        submissions = {}
+        for chunk in range(0, len(unit_ids), 5_000):  # bounded IN lists (SQLite's limit)
+            submissions.update((s.unit_id, s) for s in Submission.objects.select_for_update()
+                               .filter(period=period, unit_id__in=unit_ids[chunk:chunk + 5_000]))
         for code, row in parsed.unit_rows.items():
             submission = submissions.get(units[code].id)
             if submission is not None and submission.status == Status.APPROVED:
@@ -511,13 +514,23 @@ def import_returns(*, period: Period, source, file_name: str | None = None,
                     "trước khi nhập."))
         problems.check()
 
-        plan = _plan_answers(parsed, submissions)
-        summary = _returns_summary(book, parsed, plan, submissions, units, approve, dry_run,
-                                   problems)
-        if dry_run:
-            return summary
-        _write_returns(period, parsed, plan, submissions, units, approve,
-                       actor=_actor(actor), file_name=book.file_name)
+        # The values are compared with the stored answers and written in bulk (COPY into a
+        # staging table and set-based SQL on PostgreSQL): see bulk_answers.py.
+        writer = answer_writer(period_id=period.pk, values=parsed.columns,
+                               indicators=parsed.indicators_by_id)
+        try:
+            summary = _returns_summary(book, parsed, writer.counts(), submissions, units,
+                                       approve, dry_run, problems)
+            if dry_run:
+                return summary
+            now = timezone.now()
+            _write_returns(period, parsed, writer.changed_unit_ids, submissions, units, approve,
+                           actor=_actor(actor), file_name=book.file_name, now=now)
+            writer.write(submission_ids={unit_id: s.pk for unit_id, s in submissions.items()},
+                         now=now, actor_id=getattr(_actor(actor), "pk", None),
+                         source=_models.AnswerChange.Source.WORKBOOK)  # "tệp Excel"
+        finally:
+            writer.close()
         _record(summary, actor=_actor(actor), period=period)
     return summary
 
@@ -534,54 +547,13 @@ def _indicator_infos(framework: Framework) -> dict[str, IndicatorInfo]:
     return infos
 
 
-@dataclass
-class _AnswerPlan:
-    """Answers to write (unsaved; ``unit_id`` says whose submission they go to)."""
-
-    upserts: list[Answer] = field(default_factory=list)
-    per_unit: dict[int, dict[str, int]] = field(default_factory=dict)
-
-    @property
-    def unit_ids(self) -> set[int]:
-        return {answer.unit_id for answer in self.upserts}
-
-
-def _plan_answers(parsed, submissions: dict[int, Submission]) -> _AnswerPlan:
-    """Compare the file's values with the stored answers: created, changed or unchanged."""
-    plan = _AnswerPlan()
-    submission_ids = [s.id for s in submissions.values()]
-    existing = {(a[0], a[1]): a[2:] for a in Answer.objects.filter(
-        submission_id__in=submission_ids).values_list(
-        "submission_id", "indicator_id", "value_number", "value_text", "explanation")}
-    for value in parsed.values:
-        counts = plan.per_unit.setdefault(value.unit.id,
-                                          {"created": 0, "changed": 0, "unchanged": 0})
-        submission = submissions.get(value.unit.id)
-        stored = existing.get((submission.id, value.indicator.id)) if submission else None
-        if stored is None:
-            if value.number is None and not value.text and not value.explanation:
-                continue  # nothing to store for an empty cell
-            explanation, outcome = value.explanation or "", "created"
-        else:
-            explanation = stored[2] if value.explanation is None else value.explanation
-            outcome = "unchanged" if stored == (value.number, value.text, explanation) else (
-                "changed")
-        counts[outcome] += 1
-        if outcome != "unchanged":
-            answer = Answer(indicator_id=value.indicator.id, value_number=value.number,
-                            value_text=value.text, explanation=explanation)
-            answer.unit_id = value.unit.id  # not a field: whose submission it goes to
-            plan.upserts.append(answer)
-    return plan
-
-
-def _returns_summary(book, parsed, plan, submissions, units, approve, dry_run,
+def _returns_summary(book, parsed, unit_counts, submissions, units, approve, dry_run,
                      problems) -> ImportSummary:
     per_unit = []
     totals = {"created": 0, "changed": 0, "unchanged": 0}
     for code in parsed.unit_rows:
         unit = units[code]
-        counts = plan.per_unit.get(unit.id, {"created": 0, "changed": 0, "unchanged": 0})
+        counts = unit_counts.get(unit.id, {"created": 0, "changed": 0, "unchanged": 0})
         for key in totals:
             totals[key] += counts[key]
         submission = submissions.get(unit.id)
@@ -596,11 +568,14 @@ def _returns_summary(book, parsed, plan, submissions, units, approve, dry_run,
                 "answers_changed": totals["changed"], "answers_unchanged": totals["unchanged"]})
 
 
-def _write_returns(period, parsed, plan, submissions, units, approve, *, actor, file_name):
-    now = timezone.now()
+def _write_returns(period, parsed, changed_units, submissions, units, approve, *, actor,
+                   file_name, now):
+    """The submissions of the file's units: created, moved along their import path, their
+    version raised when anything of theirs changes; their transitions recorded."""
     message = _("Nhập từ tệp %(file)s") % {"file": file_name}
-    changed_units = plan.unit_ids
-    new_submissions, touched, transitions = [], [], []
+    new_submissions, transitions = [], []
+    touched: dict[tuple, list[int]] = {}  # the fields set -> submissions (one UPDATE each)
+    status_fields = ("status", "submitted_at", "approved_at")
     for code in parsed.unit_rows:
         unit_id = units[code].id
         submission = submissions.get(unit_id)
@@ -611,6 +586,7 @@ def _write_returns(period, parsed, plan, submissions, units, approve, *, actor, 
             before = ""
         else:
             before = submission.status
+        original = [getattr(submission, name) for name in status_fields]
         path = _import_path(before, approve)
         for status in path:
             transitions.append(SubmissionTransition(submission=submission, from_status=before,
@@ -621,19 +597,19 @@ def _write_returns(period, parsed, plan, submissions, units, approve, *, actor, 
         if submission.pk and (path or unit_id in changed_units):
             submission.version += 1
             submission.updated_at = now
-            touched.append(submission)
+            key = tuple((name, getattr(submission, name)) for name, old in zip(
+                status_fields, original, strict=True) if getattr(submission, name) != old)
+            touched.setdefault(key, []).append(submission.pk)
     Submission.objects.bulk_create(new_submissions)
-    Submission.objects.bulk_update(touched, ["status", "submitted_at", "approved_at", "version",
-                                             "updated_at"])
+    # Submissions moved the same way share one UPDATE (bulk_update's CASE per row takes
+    # minutes for thousands of rows).
+    for key, ids in touched.items():
+        for start in range(0, len(ids), 5_000):
+            Submission.objects.filter(pk__in=ids[start:start + 5_000]).update(
+                **dict(key), version=F("version") + 1, updated_at=now)
     for transition in transitions:
         transition.submission_id = transition.submission.pk
     SubmissionTransition.objects.bulk_create(transitions)
-    for answer in plan.upserts:
-        answer.submission = submissions[answer.unit_id]
-    # One INSERT ... ON CONFLICT DO UPDATE per batch: new answers and changed ones alike.
-    Answer.objects.bulk_create(
-        plan.upserts, update_conflicts=True, unique_fields=["submission", "indicator"],
-        update_fields=["value_number", "value_text", "explanation", "updated_at"])
 
 
 # --- Review (ICT office) ------------------------------------------------------------------
