@@ -141,11 +141,24 @@ def _query(**params) -> str:
     return urlencode(params)
 
 
+#: What the account page lists as the account's recent sign-in activity.
+SIGN_IN_ACTIONS = (AuditEntry.Action.LOGIN, AuditEntry.Action.LOGIN_FAILED,
+                   AuditEntry.Action.LOCKED_OUT, AuditEntry.Action.OTP_FAILED,
+                   AuditEntry.Action.UNLOCK, AuditEntry.Action.PASSWORD)
+
+
 @login_required
 def account(request):
+    """The user's own account: role, password and second factor, and the last sign-ins
+    (and failed ones) with their addresses, so that a stranger's attempt gets noticed."""
+    from django.contrib.contenttypes.models import ContentType
+
     device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+    recent = AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(request.user._meta.model),
+        object_id=str(request.user.pk), action__in=SIGN_IN_ACTIONS).order_by("-at", "-pk")[:10]
     return render(request, "accounts/account.html", {
-        "device": device, "may_use_otp": is_reviewer(request.user)})
+        "device": device, "may_use_otp": is_reviewer(request.user), "recent": recent})
 
 
 @sensitive_post_parameters("code", "password")

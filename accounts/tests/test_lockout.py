@@ -117,3 +117,15 @@ def test_the_admin_login_page_is_the_portals(client):
     response = client.get("/admin/")
     assert response.status_code == 302
     assert client.get(response.url).url.startswith("/login/")
+
+
+def test_the_account_page_lists_recent_sign_ins_and_failures(client, reviewer, staff):
+    fail(client, "reviewer", 2, ip="198.51.100.7")
+    fail(client, "so-tttt", 1, ip="198.51.100.8")  # somebody else's
+    assert sign_in(client, "reviewer", ip="10.0.0.1").status_code == 302
+    html = client.get("/tai-khoan/").content.decode()
+    rows = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0].split("<tr>")[1:]
+    assert len(rows) == 3
+    assert "Đăng nhập" in rows[0] and "10.0.0.1" in rows[0]
+    assert all("Đăng nhập sai" in r and "198.51.100.7" in r for r in rows[1:])
+    assert "198.51.100.8" not in html
