@@ -228,6 +228,7 @@ MATRIX: dict[str, Entry] = {
     "analysis:scenario_delete": Entry(lambda w: {"code": "P2025", "pk": w.scenario.pk},
                                       get=OFFICE_POST_ONLY, post=OFFICE_WRITE),
     "analysis:robustness": Entry(period_code("P2025"), get=OFFICE),
+    "analysis:robustness_chart": Entry(lambda w: {"code": "P2025", "ext": "svg"}, get=OFFICE),
     "analysis:comparable": Entry(period_code("P2025"), get=OFFICE),
     "analysis:scenario_compare": Entry(period_code("P2025"), get=OFFICE),
     # --- the admin site: admins only ----------------------------------------------------------
