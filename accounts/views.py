@@ -3,6 +3,7 @@ and the authenticator enrolment of reviewers and admins."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from urllib.parse import urlsplit
 
@@ -12,6 +13,7 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
+from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -203,6 +205,21 @@ def otp_setup(request):
         "uri": uri, "qr": totp.qr_svg(uri)})
 
 
+#: Reset e-mails to one address per hour at most: nobody can flood a colleague's inbox.
+RESET_MAILS_PER_HOUR = 3
+
+
+def _reset_mail_allowed(email: str) -> bool:
+    key = "password-reset:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    cache.add(key, 0, 3600)
+    try:
+        sent = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, 3600)
+        sent = 1
+    return sent <= RESET_MAILS_PER_HOUR
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset by e-mail. The link starts with ``settings.SITE_URL`` (the portal's
     address as users reach it), never with the request's Host header, so a forged
@@ -210,6 +227,9 @@ class PasswordResetView(auth_views.PasswordResetView):
     link lasts."""
 
     def form_valid(self, form):
+        if not _reset_mail_allowed(form.cleaned_data["email"]):
+            # the same answer as always: nothing tells whether a mail went out
+            return HttpResponseRedirect(self.get_success_url())
         site = urlsplit(str(getattr(settings, "SITE_URL", "") or ""))
         form.save(
             domain_override=site.netloc or None,

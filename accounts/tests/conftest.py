@@ -14,6 +14,16 @@ def site_url(settings):
     settings.SITE_URL = SITE
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Reset mails are counted in the cache: each test starts from none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def unit(db):
     cohort = Cohort.objects.create(code="so", name="Sở, Ban, Ngành")

@@ -100,3 +100,10 @@ def test_reset_of_an_unknown_address_sends_nothing_and_says_the_same(client, rev
 def test_sessions_last_an_office_day(settings):
     assert settings.SESSION_COOKIE_AGE == 8 * 3600
     assert settings.PASSWORD_RESET_TIMEOUT == 24 * 3600
+
+
+def test_at_most_three_reset_mails_an_hour_to_one_address(client, reviewer):
+    for _ in range(5):
+        response = client.post("/mat-khau/quen/", {"email": "Reviewer@example.gov.vn"})
+        assert response.status_code == 302 and response.url == "/mat-khau/quen/da-gui/"
+    assert len(mail.outbox) == 3
