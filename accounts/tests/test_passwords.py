@@ -107,3 +107,15 @@ def test_at_most_three_reset_mails_an_hour_to_one_address(client, reviewer):
         response = client.post("/mat-khau/quen/", {"email": "Reviewer@example.gov.vn"})
         assert response.status_code == 302 and response.url == "/mat-khau/quen/da-gui/"
     assert len(mail.outbox) == 3
+
+
+def test_the_pages_in_english(client, reviewer):
+    assert "Forgot your password?" in client.get("/en/login/").content.decode()
+    assert "Send the password reset link" in client.get("/en/mat-khau/quen/").content.decode()
+    client.force_login(reviewer)
+    html = client.get("/en/tai-khoan/").content.decode()
+    assert "Two-step verification" in html and "Recent sign-ins" in html
+    client.post("/en/mat-khau/quen/", {"email": "reviewer@example.gov.vn"})
+    assert mail.outbox[-1].subject == "Reset the password of your Chỉ số ICT account"
+    assert "Your user name: reviewer" in mail.outbox[-1].body
+    assert "/en/mat-khau/dat-lai/" in mail.outbox[-1].body

@@ -94,7 +94,9 @@ def test_pages_run_with_no_csp_violation(watched, demo):
 
     sign_in(page, base, "reviewer", "/tham-dinh/")
     page.wait_for_url("**/tham-dinh/")
-    for path in ("/phan-tich/", "/tai-khoan/", "/tai-khoan/xac-thuc-hai-buoc/"):
+    for path in ("/phan-tich/", "/phan-tich/ky/MIC-2017/gia-dinh/",
+                 "/phan-tich/ky/MIC-2017/vi-sao/", "/tai-khoan/",
+                 "/tai-khoan/xac-thuc-hai-buoc/"):
         visit(page, base + path)
     assert page.locator("figure.qr svg").count() == 1
     page.get_by_role("button", name="Đăng xuất").click()
