@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -125,6 +125,9 @@ def _store_results(snapshot: RankingSnapshot, period: Period, result: EngineResu
          for row in _records(result.groups)),
         batch_size=1000)
 
+    if connection.vendor == "postgresql":
+        _copy_indicator_results(snapshot, result.indicators, units, indicators)
+        return
     indicator_rows = []
     for row in _records(result.indicators):
         value = row["value"]
@@ -139,6 +142,37 @@ def _store_results(snapshot: RankingSnapshot, period: Period, result: EngineResu
             value_text=text, fraction=row["fraction"], points=row["points"],
             max_points=row["max_points"]))
     IndicatorResult.objects.bulk_create(indicator_rows, batch_size=1000)
+
+
+def _copy_number(value) -> str:
+    if value is None or value is pd.NA or value != value:
+        return "\\N"
+    return repr(float(value))
+
+
+def _copy_indicator_results(snapshot, frame: pd.DataFrame, units: dict, indicators: dict
+                            ) -> None:
+    """The indicator results (about 100 per unit) with PostgreSQL's ``COPY``: the same rows
+    as the ``bulk_create`` path, without a model instance per row (1.8 s against 9.7 s for
+    101,000 rows, docs/benchmarks.md)."""
+    columns = [frame[name].tolist() for name in
+               ("unit_code", "indicator_code", "value", "fraction", "points", "max_points")]
+    out = io.StringIO()
+    write = out.write
+    for unit_code, code, value, fraction, points, max_points in zip(*columns, strict=True):
+        if isinstance(value, str):
+            number, text = "\\N", (value.replace("\\", "\\\\").replace("\t", "\\t")
+                                   .replace("\n", "\\n").replace("\r", "\\r"))
+        else:
+            number, text = _copy_number(value), ""
+        write(f"{snapshot.pk}\t{units[unit_code][0]}\t{indicators[code]}\t{number}\t{text}\t"
+              f"{_copy_number(fraction)}\t{_copy_number(points)}\t{_copy_number(max_points)}\n")
+    out.seek(0)
+    table = connection.ops.quote_name(IndicatorResult._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.connection.cursor().copy_expert(
+            f"COPY {table} (snapshot_id, unit_id, indicator_id, value_number, value_text, "
+            "fraction, points, max_points) FROM STDIN", out)
 
 
 def compute_snapshot(*, period: Period, actor=None, note: str = "") -> RankingSnapshot:
