@@ -271,7 +271,7 @@ class PostgresAnswerWriter(AnswerWriter):
             raw = cursor.connection.cursor()  # psycopg2's own cursor: copy_expert
             raw.copy_expert(f"COPY {STAGE} FROM STDIN WITH (FORMAT binary)",
                             _ChunkReader(binary_copy_chunks(self.values)), size=1 << 20)
-            cursor.execute(f"ANALYZE {STAGE}")
+            # no ANALYZE: the planner sizes the new table from its pages (a hash join anyway)
             # One comparison with the period's stored answers (read through the submissions,
             # so that other periods' answers are never scanned). Kept: new answers (op "c"),
             # changed ones ("u"), and empty cells over a stored answer ("k" when it is

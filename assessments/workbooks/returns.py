@@ -13,6 +13,7 @@ import math
 from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
 
 from django.utils.translation import gettext as _
 
@@ -326,9 +327,10 @@ def _read_wide_cells(reader: _Reader, sheet: Sheet, result: ParsedReturns, row: 
     cohort = unit.cohort if unit is not None else None
     columns = result.columns
     unit_id = unit.id if unit is not None else 0
-    append_unit, append_indicator = columns.unit_ids.append, columns.indicator_ids.append
+    append_indicator = columns.indicator_ids.append
     append_number, append_text = columns.numbers.append, columns.texts.append
     nan = math.nan
+    kept = len(columns.indicator_ids)
     for plan in plans:
         index = plan.index
         raw = values[index] if index < width else None
@@ -353,10 +355,11 @@ def _read_wide_cells(reader: _Reader, sheet: Sheet, result: ParsedReturns, row: 
             if parsed is None or parsed is INVALID:
                 continue
         if unit_id:
-            append_unit(unit_id)
             append_indicator(plan.indicator.id)
             append_number(nan if parsed[0] is None else parsed[0])
             append_text(parsed[1])
+    if unit_id:
+        columns.unit_ids.extend(repeat(unit_id, len(columns.indicator_ids) - kept))
 
 
 def _read_long(reader: _Reader, sheet: Sheet, result: ParsedReturns) -> None:
