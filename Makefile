@@ -47,6 +47,7 @@ serve: install
 
 bench: install-test bench-tools ## measure speed and memory, figures into docs/benchmarks.md
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/bulk_import.py
 	$(PY) benchmarks/analysis.py
 	$(PY) benchmarks/review_board.py
 	$(PY) benchmarks/returns_form.py --postgres
