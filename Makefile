@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-test chromium migrate demo serve bench bench-tools lint messages clean backup restore deploy-smoke
+.PHONY: run test install install-test chromium migrate demo serve bench bench-tools load fault lint messages clean backup restore deploy-smoke
 
 run: install migrate demo serve ## install, migrate the embedded SQLite database, load the demo, serve
 
@@ -52,6 +52,15 @@ bench: install-test bench-tools ## measure speed and memory, figures into docs/b
 	$(PY) benchmarks/review_board.py
 	$(PY) benchmarks/returns_form.py --postgres
 	$(PY) benchmarks/public_load.py
+
+# 100 simulated users for 5 minutes (locust, gunicorn, PostgreSQL, Redis; about 7 minutes in
+# all, so not part of `make bench`), and the same load with PostgreSQL restarted in the middle
+# (needs root for pg_ctlcluster). Figures into docs/benchmarks.md.
+load: install-test ## 100 users for 5 minutes against gunicorn + PostgreSQL + Redis
+	$(PY) benchmarks/load_users.py
+
+fault: install-test ## the load with PostgreSQL stopped for a few seconds in the middle
+	$(PY) benchmarks/load_users.py --restart-db-at 60 --down 6 --seconds 150
 
 # The load tool of the public-pages benchmark, from Debian's packages.
 bench-tools:
