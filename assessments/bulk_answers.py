@@ -162,9 +162,18 @@ def _encoded(texts: list, start: int, stop: int) -> tuple[np.ndarray, list[bytes
     return lengths, pieces
 
 
+#: A row with a number, an empty text and no explanation (most rows), as one record.
+_PLAIN_ROW = np.dtype([("fields", ">i2"), ("unit_size", ">i4"), ("unit", ">i8"),
+                       ("indicator_size", ">i4"), ("indicator", ">i8"), ("number_size", ">i4"),
+                       ("number", ">f8"), ("text_size", ">i4"), ("note_size", ">i4")])
+
+
 def binary_copy_chunks(values: ReturnValues, chunk_rows: int = CHUNK_ROWS) -> Iterator[bytes]:
     """The values as PostgreSQL binary ``COPY`` data (columns ``unit_id bigint, indicator_id
-    bigint, value_number float8, value_text text, explanation text``), chunk by chunk."""
+    bigint, value_number float8, value_text text, explanation text``), chunk by chunk.
+
+    Row order does not matter to the staging table: in each chunk the plain rows (a number,
+    no text, no explanation) come first as fixed-size records, then the others."""
     yield _PG_HEADER
     units = np.frombuffer(values.unit_ids, dtype=np.int64) if len(values) else np.empty(0, "i8")
     indicators = (np.frombuffer(values.indicator_ids, dtype=np.int64) if len(values)
@@ -180,17 +189,35 @@ def binary_copy_chunks(values: ReturnValues, chunk_rows: int = CHUNK_ROWS) -> It
             note_lengths, note_pieces = _encoded(explanations, start, stop)
         else:
             note_lengths, note_pieces = np.full(count, -1, dtype=np.int64), []
+        plain = has_number & (text_lengths == 0) & (note_lengths == -1)
+        records = np.empty(int(plain.sum()), dtype=_PLAIN_ROW)
+        records["fields"] = 5
+        records["unit_size"] = records["indicator_size"] = records["number_size"] = 8
+        records["unit"] = units[start:stop][plain]
+        records["indicator"] = indicators[start:stop][plain]
+        records["number"] = numbers[start:stop][plain]
+        records["text_size"] = 0
+        records["note_size"] = -1
+        yield records.tobytes()
+        # the other rows, field by field at their offsets (the text pieces belong to them,
+        # in order: a plain row has none)
+        rest = ~plain
+        count = int(rest.sum())
+        if not count:
+            continue
+        has_number, text_lengths, note_lengths = (
+            has_number[rest], text_lengths[rest], note_lengths[rest])
         # field count (2) + 5 × length (4) + 8 + 8 + (8 if a number) + text + explanation
         sizes = (2 + 20 + 16 + 8 * has_number + text_lengths + np.maximum(note_lengths, 0))
         offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
         buffer = np.zeros(int(sizes.sum()), dtype=np.uint8)
         _put(buffer, offsets, np.full(count, 5), ">i2")
         _put(buffer, offsets + 2, np.full(count, 8), ">i4")
-        _put(buffer, offsets + 6, units[start:stop], ">i8")
+        _put(buffer, offsets + 6, units[start:stop][rest], ">i8")
         _put(buffer, offsets + 14, np.full(count, 8), ">i4")
-        _put(buffer, offsets + 18, indicators[start:stop], ">i8")
+        _put(buffer, offsets + 18, indicators[start:stop][rest], ">i8")
         _put(buffer, offsets + 26, np.where(has_number, 8, -1), ">i4")
-        _put(buffer, offsets[has_number] + 30, numbers[start:stop][has_number], ">f8")
+        _put(buffer, offsets[has_number] + 30, numbers[start:stop][rest][has_number], ">f8")
         at = offsets + 30 + 8 * has_number
         _put(buffer, at, text_lengths, ">i4")
         _put_bytes(buffer, at[text_lengths > 0] + 4, text_pieces, text_lengths[text_lengths > 0])
