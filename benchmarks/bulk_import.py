@@ -257,6 +257,11 @@ NOTES = """\
 average 3–8 on the 2 cores, so read the shares rather than the seconds; statement times from
 a `connection.execute_wrapper`, the rest from `perf_counter` and cProfile):
 
+- *Spread between runs*: on this shared machine six runs on 2026-11-22 gave the
+  1 %-changed import 1.9×, 2.2×, 2.5× (load average under 1), 3.0×, 3.3× and 3.6× the floor
+  of its own run, and the first import 7.7–13.8×: other work on the 2 cores moves the ratio
+  a lot. The 1 % import is near the bound but not reliably under it; the first import misses
+  it in every run.
 - *The write path* (`assessments/bulk_answers.py`): the checked values (columns, no object
   per cell) go into a temporary table with binary `COPY` (built with numpy: 0.3 s for a
   million rows, then about 0.6 s in the server); one `CREATE TEMP TABLE … AS SELECT` compares
