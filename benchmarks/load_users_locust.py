@@ -10,10 +10,11 @@ Three kinds of users, their number fixed (``fixed_count``) so that every run has
   one of its answers;
 - **the public**: leaderboards, unit profiles and the home page, without an account.
 
-``LOAD_WORLD`` names the JSON file that ``load_users.py --prepare`` wrote (accounts,
-returns, answers); ``LOAD_FAILURES`` a file where every failed request is written as one
-JSON line (time, kind, status, time taken, whether the body is the portal's Vietnamese
-error page and whether it shows a traceback) for the database-restart run.
+``LOAD_REQUESTS`` a file where every request is written at the end (end time, kind, time
+taken, failed or not). ``LOAD_WORLD`` names the JSON file that ``load_users.py --prepare``
+wrote (accounts, returns, answers); ``LOAD_FAILURES`` a file where every failed request is
+written as one JSON line (time, kind, status, time taken, whether the body is the portal's
+Vietnamese error page and whether it shows a traceback) for the database-restart run.
 """
 
 from __future__ import annotations
@@ -259,6 +260,24 @@ class Public(PortalUser):
     @task(1)
     def home(self):
         self.request("GET", "/", "public: home")
+
+
+REQUESTS = os.environ.get("LOAD_REQUESTS", "")
+_log: list[str] = []
+
+
+@events.request.add_listener
+def _every_request(request_type, name, response_time, exception=None, **_kwargs):
+    """Every request's end time, kind and time taken (for percentiles by phase)."""
+    if REQUESTS:
+        _log.append(f"{time.time():.3f}\t{name}\t{response_time:.1f}\t{int(bool(exception))}")
+
+
+@events.quitting.add_listener
+def _write_requests(environment, **_kwargs):
+    if REQUESTS:
+        with open(REQUESTS, "w", encoding="utf-8") as out:
+            out.write("\n".join(_log) + "\n")
 
 
 @events.quitting.add_listener
